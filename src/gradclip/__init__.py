@@ -1,0 +1,1 @@
+"""Exact, typed, in-place gradient clipping for NumPy."""
