@@ -14,8 +14,6 @@ __all__ = ["main"]
 
 _COMMANDS = {
     "demo": ("gradclip.demo", "print the seed notebook's examples"),
-    "verify": ("gradclip.verify.command", "check an implementation's invariants"),
-    "bench": ("gradclip.bench", "benchmark clipping against baselines"),
 }
 
 

@@ -1,0 +1,253 @@
+"""Gradient clipping by global norm and by value, in place.
+
+``clip_grads`` keeps the semantics of the seed notebook: the global norm of
+all gradients together gives ``rate = max_norm / (total_norm + eps)``, and
+when ``rate < 1`` every array is multiplied by ``rate`` in place. The norm is
+exact to a few ulps for every finite input (see ``gradclip._norms``), and
+every argument is checked before any array is written.
+
+Complex arrays are supported by the norm-based functions, with ``|z|`` as the
+magnitude of an element; ``clip_grads_value`` rejects them, as a complex
+number has no interval to be clipped to.
+"""
+
+import math
+
+import numpy as np
+
+from gradclip._norms import REAL_DTYPES, ScaledNorm, is_finite, norm
+from gradclip._typing import GradArray, Grads, RealNumber
+from gradclip._validation import (
+    GradEntries,
+    check_flag,
+    check_nonnegative,
+    check_norm_type,
+    collect_grads,
+)
+
+__all__ = [
+    "NonFiniteGradientError",
+    "clip_grads",
+    "clip_grads_value",
+    "clip_grads_with_norm",
+    "global_norm",
+]
+
+
+class NonFiniteGradientError(ValueError):
+    """A gradient holds NaN or inf, so its norm cannot give a clipping factor."""
+
+
+def global_norm(grads: Grads, *, norm_type: RealNumber = 2.0) -> float:
+    """Return the norm of all gradients taken together as one vector.
+
+    Args:
+        grads: a mapping of keys to arrays, or a sequence of arrays. An array
+            that appears more than once is counted once.
+        norm_type: the p of the p-norm, p >= 1; ``float('inf')`` gives the
+            largest absolute value.
+
+    Returns:
+        The norm as a Python float, within a few ulps of the exact value; inf
+        when it exceeds the float64 range; NaN if any element is NaN, else
+        inf if any element is inf.
+
+    Raises:
+        TypeError: ``grads`` is not a mapping or sequence of floating arrays,
+            or ``norm_type`` is not a real number.
+        ValueError: ``norm_type`` is below 1 or NaN.
+
+    Example:
+        >>> import numpy as np
+        >>> global_norm({"W": np.array([3.0]), "b": np.array([4.0])})
+        5.0
+
+    References:
+        Pascanu, Mikolov, Bengio, "On the difficulty of training recurrent
+        neural networks", ICML 2013, arXiv:1211.5063.
+    """
+    p = check_norm_type(norm_type)
+    entries = collect_grads(grads, writeable=False)
+    return float(norm(entries.arrays, p))
+
+
+def clip_grads(
+    grads: Grads,
+    max_norm: RealNumber,
+    *,
+    norm_type: RealNumber = 2.0,
+    eps: RealNumber = 1e-6,
+    error_if_nonfinite: bool = True,
+) -> float:
+    """Scale all gradients in place so that their global norm is at most ``max_norm``.
+
+    With ``rate = max_norm / (total_norm + eps)``, every array is multiplied
+    by ``rate`` when ``rate < 1``; otherwise nothing is written. The mapping
+    or sequence itself is never changed: same keys, same array objects.
+
+    Args:
+        grads: a mapping of keys to writeable arrays, or a sequence of them.
+            An array that appears more than once is counted and scaled once.
+        max_norm: the largest allowed norm, >= 0; 0 zeroes the gradients and
+            inf never clips.
+        norm_type: the p of the p-norm, p >= 1; ``float('inf')`` gives the
+            largest absolute value.
+        eps: added to the norm before dividing, >= 0 and finite.
+        error_if_nonfinite: raise when a gradient holds NaN or inf. When
+            false, such gradients are left untouched and the non-finite norm
+            is returned, so that a training loop can skip the step.
+
+    Returns:
+        The global norm before clipping, as a Python float (see
+        ``global_norm``).
+
+    Raises:
+        TypeError: an argument has the wrong type (see ``global_norm``;
+            ``max_norm`` and ``eps`` must be real numbers, not bools).
+        ValueError: ``max_norm`` is negative or NaN, ``eps`` is negative or
+            not finite, ``norm_type`` is below 1, or an array is read-only.
+        NonFiniteGradientError: a gradient holds NaN or inf and
+            ``error_if_nonfinite`` is true.
+
+    Example:
+        >>> import numpy as np
+        >>> grads = {"W": np.array([3.0, 4.0])}
+        >>> clip_grads(grads, max_norm=1.0)
+        5.0
+        >>> grads["W"].round(6).tolist()
+        [0.6, 0.8]
+
+    References:
+        Pascanu, Mikolov, Bengio, "On the difficulty of training recurrent
+        neural networks", ICML 2013, arXiv:1211.5063.
+    """
+    limit = check_nonnegative("max_norm", max_norm, allow_inf=True)
+    p = check_norm_type(norm_type)
+    epsilon = check_nonnegative("eps", eps, allow_inf=False)
+    strict = check_flag("error_if_nonfinite", error_if_nonfinite)
+    entries = collect_grads(grads, writeable=True)
+    total = norm(entries.arrays, p)
+    if not total.is_finite:
+        if strict:
+            raise NonFiniteGradientError(_nonfinite_message(entries))
+        return float(total)
+    _scale_to(entries.arrays, limit, total, epsilon)
+    return float(total)
+
+
+def clip_grads_with_norm(
+    grads: Grads,
+    max_norm: RealNumber,
+    total_norm: RealNumber,
+    *,
+    eps: RealNumber = 1e-6,
+) -> None:
+    """Scale gradients in place as ``clip_grads`` would, given their norm.
+
+    For a norm computed elsewhere, such as one combined across data-parallel
+    workers: every worker then scales its shard by the same factor.
+
+    Args:
+        grads: a mapping of keys to writeable arrays, or a sequence of them.
+        max_norm: the largest allowed norm, >= 0; inf never clips.
+        total_norm: the global norm of all shards, finite and >= 0.
+        eps: added to the norm before dividing, >= 0 and finite.
+
+    Raises:
+        TypeError: an argument has the wrong type.
+        ValueError: ``max_norm`` is negative or NaN, ``total_norm`` is
+            negative or not finite (skip the step, or use ``clip_grads``,
+            which keeps norms beyond the float64 range exact), ``eps`` is
+            negative or not finite, or an array is read-only.
+
+    Example:
+        >>> import numpy as np
+        >>> shard = [np.array([3.0, 4.0])]
+        >>> clip_grads_with_norm(shard, max_norm=1.0, total_norm=10.0, eps=0.0)
+        >>> shard[0].tolist()
+        [0.3, 0.4]
+    """
+    limit = check_nonnegative("max_norm", max_norm, allow_inf=True)
+    known = check_nonnegative("total_norm", total_norm, allow_inf=False)
+    epsilon = check_nonnegative("eps", eps, allow_inf=False)
+    entries = collect_grads(grads, writeable=True)
+    _scale_to(entries.arrays, limit, ScaledNorm(known), epsilon)
+
+
+def clip_grads_value(grads: Grads, clip_value: RealNumber) -> None:
+    """Clip every gradient element to ``[-clip_value, clip_value]`` in place.
+
+    The bound is rounded down to each array's dtype, so no element ends up
+    above ``clip_value``. NaN elements stay NaN.
+
+    Args:
+        grads: a mapping of keys to writeable real arrays, or a sequence of
+            them.
+        clip_value: the largest allowed magnitude, >= 0; inf never clips.
+
+    Raises:
+        TypeError: an argument has the wrong type, or an array is complex.
+        ValueError: ``clip_value`` is negative or NaN, or an array is
+            read-only.
+
+    Example:
+        >>> import numpy as np
+        >>> grads = [np.array([-3.0, 0.5, 2.0])]
+        >>> clip_grads_value(grads, 1.0)
+        >>> grads[0].tolist()
+        [-1.0, 0.5, 1.0]
+    """
+    bound = check_nonnegative("clip_value", clip_value, allow_inf=True)
+    entries = collect_grads(grads, writeable=True, allow_complex=False)
+    if bound == math.inf:
+        return
+    for array in entries.arrays:
+        limit = array.dtype.type(bound)
+        if float(limit) > bound:
+            limit = np.nextafter(limit, array.dtype.type(0))
+        np.clip(array, -limit, limit, out=array)
+
+
+def _scale_to(
+    arrays: tuple[GradArray, ...], limit: float, total: ScaledNorm, eps: float
+) -> None:
+    """Multiply ``arrays`` by ``limit / (total + eps)`` when that is below 1."""
+    if limit == math.inf:
+        return
+    value = float(total)
+    if value == math.inf:
+        # Beyond the float64 range eps is negligible: divide in two exact steps.
+        power = math.ldexp(1.0, -total.exponent)
+        rate = limit / total.mantissa
+        for array in arrays:
+            _multiply(array, power)
+            _multiply(array, rate)
+        return
+    if value + eps == 0:
+        return
+    rate = limit / (value + eps)
+    if rate < 1:
+        for array in arrays:
+            _multiply(array, rate)
+
+
+def _multiply(array: GradArray, factor: float) -> None:
+    """Multiply in place, rounding once: in float64 where the dtype's is inexact."""
+    tiny = np.finfo(REAL_DTYPES[array.dtype]).tiny
+    if array.dtype != np.float16 and (factor == 0 or factor >= tiny):
+        np.multiply(array, factor, out=array)
+    else:
+        np.multiply(array, np.float64(factor), out=array, casting="same_kind")
+
+
+def _nonfinite_message(entries: GradEntries) -> str:
+    culprits = [
+        label
+        for array, labels in zip(entries.arrays, entries.owners, strict=True)
+        if not is_finite(array)
+        for label in labels
+    ]
+    return (
+        "gradients must be finite to be clipped, got NaN or inf in "
+        f"{', '.join(culprits)} (pass error_if_nonfinite=False to skip the step)"
+    )

@@ -1,0 +1,607 @@
+"""Example-based tests of gradclip.clipping, with hand-computed results."""
+
+import math
+from collections import OrderedDict
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from gradclip import (
+    NonFiniteGradientError,
+    clip_grads,
+    clip_grads_value,
+    clip_grads_with_norm,
+    global_norm,
+)
+
+Array = NDArray[Any]
+
+
+def _exact_relative_error(arrays: list[Array], returned: float) -> float:
+    """Relative error of ``returned`` against the exact 2-norm, in rationals."""
+    exact_square = sum(
+        (
+            Fraction(float(part)) ** 2
+            for array in arrays
+            for value in np.asarray(array, dtype=np.complex128).ravel()
+            for part in (value.real, value.imag)
+        ),
+        Fraction(0),
+    )
+    if exact_square == 0:
+        return 0.0 if returned == 0 else math.inf
+    # |r/n - 1| ~ |r^2/n^2 - 1| / 2 for r close to n.
+    return abs(float(Fraction(returned) ** 2 / exact_square - 1)) / 2
+
+
+def _snapshot(arrays: list[Array]) -> list[bytes]:
+    return [array.tobytes() for array in arrays]
+
+
+# Semantics: the seed's rate, in place.
+
+
+def test_clip_grads_scales_by_the_seed_rate() -> None:
+    w = np.array([3.0, 4.0])
+    b = np.array([[0.0], [-12.0]])
+    total = clip_grads({"W": w, "b": b}, max_norm=6.5)
+    rate = 6.5 / (13.0 + 1e-6)
+    assert total == 13.0
+    assert type(total) is float
+    np.testing.assert_array_equal(w, np.array([3.0, 4.0]) * rate)
+    np.testing.assert_array_equal(b, np.array([[0.0], [-12.0]]) * rate)
+
+
+def test_clip_grads_below_threshold_leaves_arrays_bit_identical() -> None:
+    grads = [np.array([3.0, -4.0]), np.array([-0.0, np.float64(5e-324)])]
+    before = _snapshot(grads)
+    assert clip_grads(grads, max_norm=5.0 + 2e-6) == 5.0
+    assert _snapshot(grads) == before
+
+
+def test_clip_grads_rate_exactly_one_does_not_clip() -> None:
+    grads = [np.array([3.0, 4.0])]
+    before = _snapshot(grads)
+    clip_grads(grads, max_norm=5.5, eps=0.5)
+    assert _snapshot(grads) == before
+
+
+@pytest.mark.parametrize(
+    "container",
+    [dict, OrderedDict, list, tuple],
+    ids=["dict", "OrderedDict", "list", "tuple"],
+)
+def test_clip_grads_keeps_container_and_array_identity(
+    container: Callable[[Any], Any],
+) -> None:
+    a = np.array([[6.0, 0.0], [0.0, 8.0]])
+    b = np.array([0.0])
+    view = a[1]
+    grads = container({"a": a, "b": b} if container in (dict, OrderedDict) else [a, b])
+    keys_before = list(grads.keys()) if isinstance(grads, dict) else None
+    clip_grads(grads, max_norm=1.0)
+    values = list(grads.values()) if isinstance(grads, dict) else list(grads)
+    assert values[0] is a
+    assert values[1] is b
+    if keys_before is not None:
+        assert list(grads.keys()) == keys_before
+    assert a.shape == (2, 2)
+    assert a.dtype == np.float64
+    assert view[1] == pytest.approx(0.8, rel=1e-6)
+
+
+def test_clip_grads_counts_and_scales_an_aliased_array_once() -> None:
+    shared = np.array([3.0, 4.0])
+    grads = {"encoder": shared, "decoder": shared, "bias": np.zeros(2)}
+    assert clip_grads(grads, max_norm=1.0) == 5.0
+    np.testing.assert_allclose(shared, [0.6, 0.8], rtol=1e-6)
+
+
+def test_clip_grads_list_with_the_same_array_twice() -> None:
+    shared = np.array([5.0])
+    assert clip_grads([shared, shared], max_norm=1.0, eps=0.0) == 5.0
+    np.testing.assert_array_equal(shared, [1.0])
+
+
+def _layouts() -> dict[str, Array]:
+    base = np.arange(1.0, 61.0).reshape(6, 10)
+    return {
+        "fortran": np.asfortranarray(base),
+        "transpose": base.copy().T,
+        "strided": base.copy()[::2, 1::3],
+        "negative_strides": base.copy()[::-1, ::-2],
+        "zero_d": np.array(7.0),
+        "size_zero": np.ones((0, 3)),
+        "column": base.copy()[:, 4],
+    }
+
+
+@pytest.mark.parametrize("name", list(_layouts()))
+def test_clip_grads_works_on_every_memory_layout(name: str) -> None:
+    array = _layouts()[name]
+    norm = float(np.linalg.norm(array.ravel()))
+    expected = array.copy() * min(1.0, 0.5 / (norm + 1e-6))
+    base = array.base
+    assert clip_grads([array], max_norm=0.5) == pytest.approx(norm, rel=1e-15)
+    np.testing.assert_allclose(array, expected, rtol=1e-15)
+    assert array.base is base
+
+
+@pytest.mark.parametrize(
+    "dtype", ["float16", "float32", "float64", "complex64", "complex128"]
+)
+def test_clip_grads_keeps_dtype_and_scales_every_dtype(dtype: str) -> None:
+    array = np.array([[3.0, 0.0], [0.0, -4.0]], dtype=dtype)
+    if array.dtype.kind == "c":
+        array[0, 1] = 1j
+    exact = math.sqrt(9 + 16 + (1 if array.dtype.kind == "c" else 0))
+    total = clip_grads({"g": array}, max_norm=1.0)
+    assert total == pytest.approx(exact, rel=1e-12)
+    assert array.dtype == np.dtype(dtype)
+    assert global_norm([array]) == pytest.approx(1.0, rel=2e-3)
+
+
+def test_clip_grads_zero_max_norm_zeroes_and_inf_never_clips() -> None:
+    grads = [np.array([1e300, -2.0])]
+    clip_grads(grads, max_norm=math.inf)
+    np.testing.assert_array_equal(grads[0], [1e300, -2.0])
+    clip_grads(grads, max_norm=0)
+    np.testing.assert_array_equal(grads[0], [0.0, 0.0])
+
+
+def test_clip_grads_all_zero_gradients_with_zero_eps() -> None:
+    grads = [np.zeros(3)]
+    assert clip_grads(grads, max_norm=0.0, eps=0.0) == 0.0
+    np.testing.assert_array_equal(grads[0], np.zeros(3))
+
+
+@pytest.mark.parametrize(
+    ("norm_type", "expected"),
+    [
+        (1, 3.0 + 4.0 + 12.0),
+        (2.0, 13.0),
+        (3, (27.0 + 64.0 + 1728.0) ** (1 / 3)),
+        (math.inf, 12.0),
+        (np.float32(2), 13.0),
+    ],
+    ids=["p=1", "p=2", "p=3", "p=inf", "p=np.float32(2)"],
+)
+def test_global_norm_p_norms(norm_type: float, expected: float) -> None:
+    grads = {"a": np.array([3.0, -4.0]), "b": np.array([[-12.0]])}
+    assert global_norm(grads, norm_type=norm_type) == pytest.approx(expected, 1e-15)
+
+
+def test_global_norm_of_complex_uses_the_modulus() -> None:
+    z = np.array([3 + 4j, -5j], dtype=np.complex64)
+    assert global_norm([z], norm_type=math.inf) == 5.0
+    assert global_norm([z], norm_type=1) == 10.0
+    assert global_norm([z]) == math.sqrt(50.0)
+
+
+def test_global_norm_accepts_read_only_and_returns_float() -> None:
+    array = np.array([6.0, 8.0])
+    array.flags.writeable = False
+    result = global_norm([array])
+    assert result == 10.0
+    assert type(result) is float
+
+
+def test_global_norm_of_nothing_is_zero() -> None:
+    assert global_norm({}) == 0.0
+    assert global_norm([np.ones((0,))], norm_type=math.inf) == 0.0
+    assert global_norm([np.zeros(4)], norm_type=3) == 0.0
+
+
+# Exactness: compared with rational arithmetic.
+
+_EXTREMES: dict[str, list[Array]] = {
+    "float16_squares_overflow": [np.array([300.0, -60000.0, 1.0], np.float16)],
+    "float16_subnormal": [np.array([6e-8, 6e-8, 1e-7], np.float16)],
+    "float32_1e20": [np.array([1e20, 3e20], np.float32)],
+    "float32_tiny": [np.array([1e-30, 2e-40, 1e-45], np.float32)],
+    "float32_max": [np.full(5, np.finfo(np.float32).max)],
+    "float64_1e200": [np.array([1e200, -1e200, 1.0])],
+    "float64_subnormal": [np.array([5e-324, 1e-310, -2e-320])],
+    "float64_tiny_and_huge": [np.array([1e-300]), np.array([1e150])],
+    "float64_mixed_scale": [np.array([1e-170, 1e-160]), np.array([1e-200])],
+    "complex128_huge": [np.array([1e200 + 1e200j, 3e155j])],
+    "complex64_tiny": [np.array([1e-30j, 1e-44], np.complex64)],
+    "mixed_dtypes": [np.ones(3, np.float16), np.array([1e19], np.float32)],
+}
+
+
+@pytest.mark.parametrize("name", list(_EXTREMES))
+def test_global_norm_is_exact_at_extreme_magnitudes(name: str) -> None:
+    arrays = _EXTREMES[name]
+    tolerance = 1e-12 if all(a.dtype.itemsize >= 8 for a in arrays) else 1e-6
+    assert _exact_relative_error(arrays, global_norm(arrays)) < tolerance
+
+
+@pytest.mark.parametrize(
+    ("dtype", "value", "tolerance"),
+    [("float32", 1.1, 1e-6), ("float64", 1.1, 1e-12), ("float16", 0.1, 1e-6)],
+)
+def test_global_norm_is_exact_on_a_million_equal_values(
+    dtype: str, value: float, tolerance: float
+) -> None:
+    """Equal values are the worst case of naive float32 summation."""
+    array = np.full(1_000_003, value, dtype=dtype)
+    exact_square = 1_000_003 * Fraction(float(array[0])) ** 2
+    error = abs(float(Fraction(global_norm([array])) ** 2 / exact_square - 1)) / 2
+    assert error < tolerance
+
+
+def test_global_norm_is_exact_for_one_big_among_many_small() -> None:
+    array = np.full(300_001, 1e-4, dtype=np.float32)
+    array[150_000] = 1.0
+    exact_square = Fraction(1) + 300_000 * Fraction(float(np.float32(1e-4))) ** 2
+    error = abs(float(Fraction(global_norm([array])) ** 2 / exact_square - 1)) / 2
+    assert error < 1e-6
+
+
+def test_global_norm_many_small_arrays_match_one_concatenation() -> None:
+    rng = np.random.default_rng(7)
+    arrays = [rng.standard_normal(64) for _ in range(5000)]
+    assert _exact_relative_error(arrays[:200], global_norm(arrays[:200])) < 1e-12
+    expected = math.sqrt(math.fsum(float(np.dot(a, a)) for a in arrays))
+    assert global_norm(arrays) == pytest.approx(expected, rel=1e-13)
+
+
+def test_clip_grads_beyond_float64_range_returns_inf_and_scales_right() -> None:
+    grads = {"huge": np.full(16, 1.5e308), "small": np.array([1.0])}
+    assert clip_grads(grads, max_norm=2.0) == math.inf
+    np.testing.assert_allclose(grads["huge"], np.full(16, 0.5), rtol=1e-15)
+    assert 0 < grads["small"][0] < 1e-300
+
+
+def test_regression_seed_float32_overflow_zeroed_the_gradients() -> None:
+    """The seed's clip_grads squares 1e20 in float32: inf, then zeros."""
+    grads = {"W": np.array([1e20, 1e20], np.float32)}
+    total = clip_grads(grads, max_norm=5)
+    assert total == pytest.approx(math.sqrt(2) * 1e20, rel=1e-7)
+    np.testing.assert_allclose(grads["W"], [5 / math.sqrt(2)] * 2, rtol=1e-6)
+
+
+def test_clip_grads_on_arrays_larger_than_a_chunk() -> None:
+    rng = np.random.default_rng(3)
+    big = rng.standard_normal((700, 300)).astype(np.float32)
+    strided = rng.standard_normal((900, 400))[::3, ::-2]
+    expected = [big.astype(np.float64), strided.copy()]
+    exact = math.sqrt(sum(float(np.dot(e.ravel(), e.ravel())) for e in expected))
+    total = clip_grads([big, strided], max_norm=1.0)
+    assert total == pytest.approx(exact, rel=1e-7)
+    assert global_norm([big, strided]) == pytest.approx(1.0, rel=1e-6)
+
+
+# Non-finite gradients.
+
+
+@pytest.mark.parametrize(
+    ("bad", "returned"),
+    [(np.nan, math.nan), (np.inf, math.inf), (-np.inf, math.inf)],
+    ids=["nan", "inf", "-inf"],
+)
+def test_clip_grads_nonfinite_raises_or_returns_without_writing(
+    bad: float, returned: float
+) -> None:
+    grads = {"ok": np.array([30.0, 40.0]), "bad": np.array([1.0, bad])}
+    before = _snapshot(list(grads.values()))
+    with pytest.raises(NonFiniteGradientError, match=r"grads\['bad'\]") as info:
+        clip_grads(grads, max_norm=1.0)
+    assert "grads['ok']" not in str(info.value)
+    assert isinstance(info.value, ValueError)
+    assert _snapshot(list(grads.values())) == before
+    result = clip_grads(grads, max_norm=1.0, error_if_nonfinite=False)
+    assert math.isnan(result) if math.isnan(returned) else result == returned
+    assert _snapshot(list(grads.values())) == before
+
+
+def test_clip_grads_nonfinite_error_names_every_key_of_an_alias() -> None:
+    bad = np.array([np.nan])
+    with pytest.raises(NonFiniteGradientError, match=r"grads\[0\], grads\[2\]"):
+        clip_grads([bad, np.ones(2), bad], max_norm=1.0)
+
+
+def test_global_norm_of_nan_and_inf_is_nan() -> None:
+    assert math.isnan(global_norm([np.array([np.inf]), np.array([np.nan])]))
+    assert global_norm([np.array([np.inf, 1e300])], norm_type=3) == math.inf
+
+
+# clip_grads_with_norm and clip_grads_value.
+
+
+def test_clip_grads_with_norm_uses_the_given_norm() -> None:
+    shard = {"W": np.array([3.0, 4.0])}
+    clip_grads_with_norm(shard, max_norm=2.0, total_norm=10.0)
+    np.testing.assert_array_equal(shard["W"], np.array([3.0, 4.0]) * (2 / (10 + 1e-6)))
+    clip_grads_with_norm(shard, max_norm=2.0, total_norm=1.0)
+    np.testing.assert_array_equal(shard["W"], np.array([3.0, 4.0]) * (2 / (10 + 1e-6)))
+
+
+def test_clip_grads_value_clamps_in_place() -> None:
+    a = np.array([[-3.0, 0.25], [np.nan, 7.0]])
+    view = a[0]
+    clip_grads_value({"a": a}, 1)
+    np.testing.assert_array_equal(a, [[-1.0, 0.25], [np.nan, 1.0]])
+    assert view[0] == -1.0
+
+
+def test_clip_grads_value_rounds_the_bound_down_to_the_dtype() -> None:
+    a = np.array([0.31, -0.31, 0.1], dtype=np.float16)
+    clip_grads_value([a], 0.30004)
+    assert np.all(np.abs(a.astype(np.float64)) <= 0.30004)
+    assert a[0] == np.float16(0.30004) or a[0] == np.nextafter(
+        np.float16(0.30004), np.float16(0)
+    )
+
+
+def test_clip_grads_value_inf_and_zero() -> None:
+    a = np.array([1e308, -2.0, 0.5])
+    clip_grads_value([a], math.inf)
+    np.testing.assert_array_equal(a, [1e308, -2.0, 0.5])
+    clip_grads_value([a], 0.0)
+    np.testing.assert_array_equal(a, [0.0, 0.0, 0.0])
+
+
+# Invalid arguments: clear errors, nothing written.
+
+
+def _read_only() -> Array:
+    array = np.ones(2)
+    array.flags.writeable = False
+    return array
+
+
+_CLIP: Callable[..., object] = clip_grads
+_INVALID: list[tuple[str, Callable[..., object], dict[str, Any], type, str]] = [
+    (
+        "clip_grads(grads=ndarray)",
+        _CLIP,
+        {"grads": np.ones(2)},
+        TypeError,
+        r"grads must be a mapping or sequence .* \(wrap a single array in a list\)",
+    ),
+    (
+        "clip_grads(grads='W1')",
+        _CLIP,
+        {"grads": "W1"},
+        TypeError,
+        r"grads must be a mapping or sequence of NumPy arrays, got grads='W1'",
+    ),
+    ("clip_grads(grads=None)", _CLIP, {"grads": None}, TypeError, r"got grads=None"),
+    (
+        "clip_grads({'b': list})",
+        _CLIP,
+        {"grads": {"b": [1.0]}},
+        TypeError,
+        r"grads\['b'\] must be a NumPy array, got grads\['b'\]=\[1.0\] of type list",
+    ),
+    (
+        "clip_grads({'b': int64})",
+        _CLIP,
+        {"grads": {"b": np.ones(2, np.int64)}},
+        TypeError,
+        r"grads\['b'\] must have a floating dtype .*got grads\['b'\].dtype=int64",
+    ),
+    (
+        "clip_grads({'b': bool})",
+        _CLIP,
+        {"grads": {"b": np.ones(2, bool)}},
+        TypeError,
+        r"grads\['b'\].dtype=bool",
+    ),
+    (
+        "clip_grads({'b': object})",
+        _CLIP,
+        {"grads": {"b": np.ones(2, object)}},
+        TypeError,
+        r"grads\['b'\].dtype=object",
+    ),
+    (
+        "clip_grads({'b': str})",
+        _CLIP,
+        {"grads": {"b": np.array(["x"])}},
+        TypeError,
+        r"grads\['b'\].dtype=<U1",
+    ),
+    (
+        "clip_grads({'b': datetime})",
+        _CLIP,
+        {"grads": {"b": np.array(["2026-01-01"], "datetime64[D]")}},
+        TypeError,
+        r"grads\['b'\].dtype=datetime64\[D\]",
+    ),
+    (
+        "clip_grads({'b': longdouble})",
+        _CLIP,
+        {"grads": {"b": np.ones(2, np.longdouble)}},
+        TypeError,
+        r"dtype=float128",
+    ),
+    (
+        "clip_grads({'b': read-only})",
+        _CLIP,
+        {"grads": {"b": _read_only()}},
+        ValueError,
+        r"grads\['b'\] must be writeable .*writeable=False",
+    ),
+    (
+        "clip_grads(max_norm=True)",
+        _CLIP,
+        {"max_norm": True},
+        TypeError,
+        r"max_norm must be a real number, got max_norm=True of type bool",
+    ),
+    (
+        "clip_grads(max_norm='5')",
+        _CLIP,
+        {"max_norm": "5"},
+        TypeError,
+        r"max_norm must be a real number, got max_norm='5'",
+    ),
+    (
+        "clip_grads(max_norm=None)",
+        _CLIP,
+        {"max_norm": None},
+        TypeError,
+        r"max_norm=None of type NoneType",
+    ),
+    ("clip_grads(max_norm=1j)", _CLIP, {"max_norm": 1j}, TypeError, r"max_norm=1j"),
+    (
+        "clip_grads(max_norm=array)",
+        _CLIP,
+        {"max_norm": np.array(1.0)},
+        TypeError,
+        r"max_norm must be a real number.*ndarray",
+    ),
+    (
+        "clip_grads(max_norm=nan)",
+        _CLIP,
+        {"max_norm": math.nan},
+        ValueError,
+        r"max_norm must be a non-negative number, got max_norm=nan",
+    ),
+    (
+        "clip_grads(max_norm=-1)",
+        _CLIP,
+        {"max_norm": -1},
+        ValueError,
+        r"got max_norm=-1",
+    ),
+    (
+        "clip_grads(norm_type=0.5)",
+        _CLIP,
+        {"norm_type": 0.5},
+        ValueError,
+        r"norm_type must be a number >= 1 or inf, got norm_type=0.5",
+    ),
+    (
+        "clip_grads(norm_type=nan)",
+        _CLIP,
+        {"norm_type": math.nan},
+        ValueError,
+        r"norm_type=nan",
+    ),
+    (
+        "clip_grads(norm_type='2')",
+        _CLIP,
+        {"norm_type": "2"},
+        TypeError,
+        r"norm_type must be a real number",
+    ),
+    (
+        "clip_grads(eps=-1e-6)",
+        _CLIP,
+        {"eps": -1e-6},
+        ValueError,
+        r"eps must be a finite non-negative number, got eps=-1e-06",
+    ),
+    ("clip_grads(eps=inf)", _CLIP, {"eps": math.inf}, ValueError, r"eps=inf"),
+    (
+        "clip_grads(error_if_nonfinite=1)",
+        _CLIP,
+        {"error_if_nonfinite": 1},
+        TypeError,
+        r"error_if_nonfinite must be a bool, got error_if_nonfinite=1",
+    ),
+    (
+        "clip_grads_with_norm(total_norm=nan)",
+        clip_grads_with_norm,
+        {"total_norm": math.nan},
+        ValueError,
+        r"total_norm must be a finite",
+    ),
+    (
+        "clip_grads_with_norm(total_norm=inf)",
+        clip_grads_with_norm,
+        {"total_norm": math.inf},
+        ValueError,
+        r"got total_norm=inf",
+    ),
+    (
+        "clip_grads_with_norm(total_norm='1')",
+        clip_grads_with_norm,
+        {"total_norm": "1"},
+        TypeError,
+        r"total_norm must be a real number",
+    ),
+    (
+        "clip_grads_with_norm({'b': read-only})",
+        clip_grads_with_norm,
+        {"grads": {"b": _read_only()}},
+        ValueError,
+        r"grads\['b'\] must be writeable",
+    ),
+    (
+        "clip_grads_value(clip_value=-1)",
+        clip_grads_value,
+        {"clip_value": -1},
+        ValueError,
+        r"clip_value must be a non-negative number, got clip_value=-1",
+    ),
+    (
+        "clip_grads_value(clip_value=False)",
+        clip_grads_value,
+        {"clip_value": False},
+        TypeError,
+        r"clip_value must be a real number",
+    ),
+    (
+        "clip_grads_value({'b': complex})",
+        clip_grads_value,
+        {"grads": {"b": np.ones(2, complex)}},
+        TypeError,
+        r"grads\['b'\] must have a floating dtype \(float16, float32, float64\)",
+    ),
+    (
+        "global_norm(norm_type=0)",
+        global_norm,
+        {"norm_type": 0},
+        ValueError,
+        r"norm_type=0",
+    ),
+    (
+        "global_norm(grads=3.0)",
+        global_norm,
+        {"grads": 3.0},
+        TypeError,
+        r"got grads=3.0 of type float",
+    ),
+]
+
+
+def _call_with(
+    function: Callable[..., object], overrides: dict[str, Any], first: Array
+) -> object:
+    """Call ``function`` on valid arguments with ``overrides``; ``first`` leads."""
+    grads = overrides.pop("grads", {"first": first, "second": np.array([9.0])})
+    if isinstance(grads, dict) and grads and "first" not in grads:
+        grads = {"first": first, **grads}
+    arguments: dict[str, Any] = {
+        clip_grads: {"max_norm": 1.0},
+        clip_grads_with_norm: {"max_norm": 1.0, "total_norm": 50.0},
+        clip_grads_value: {"clip_value": 1.0},
+        global_norm: {},
+    }[function]
+    return function(grads, **{**arguments, **overrides})
+
+
+@pytest.mark.parametrize(
+    ("function", "overrides", "error", "message"),
+    [case[1:] for case in _INVALID],
+    ids=[case[0] for case in _INVALID],
+)
+def test_invalid_arguments_raise_and_write_nothing(
+    function: Callable[..., object],
+    overrides: dict[str, Any],
+    error: type[Exception],
+    message: str,
+) -> None:
+    first = np.array([30.0, -40.0])
+    with pytest.raises(error, match=message):
+        _call_with(function, dict(overrides), first)
+    np.testing.assert_array_equal(first, [30.0, -40.0])
