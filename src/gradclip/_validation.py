@@ -36,23 +36,25 @@ _short = _REPR.repr
 
 @dataclass(frozen=True)
 class GradEntries:
-    """The gradients of one call: every entry's label and its distinct arrays.
+    """The gradients of one call: its entries and their distinct arrays.
 
     Attributes:
-        labels: one label per entry, as the caller wrote it (``grads['W1']``).
+        items: every ``(key, array)`` entry; a sequence's keys are indices.
         arrays: the distinct array objects, each once, in first-seen order.
-        owners: for each distinct array, the labels of the entries holding it.
     """
 
-    labels: tuple[str, ...]
+    items: tuple[tuple[object, GradArray], ...]
     arrays: tuple[GradArray, ...]
-    owners: tuple[tuple[str, ...], ...]
+
+    def labels_of(self, array: GradArray) -> list[str]:
+        """Return the labels (``grads['W1']``) of every entry holding ``array``."""
+        return [_label(key) for key, value in self.items if value is array]
 
 
 def collect_grads(
     grads: object, *, writeable: bool, allow_complex: bool = True
 ) -> GradEntries:
-    """Check ``grads`` and return its distinct arrays with their labels.
+    """Check ``grads`` and return its entries and distinct arrays.
 
     Args:
         grads: a mapping of keys to arrays, or a sequence of arrays.
@@ -67,30 +69,24 @@ def collect_grads(
             a NumPy array of a supported floating dtype.
         ValueError: ``writeable`` is set and an array is read-only.
     """
-    items = _labelled_items(grads)
+    items = _items(grads)
     dtypes = _SUPPORTED_DTYPES if allow_complex else _REAL_DTYPES
-    positions: dict[int, int] = {}
-    arrays: list[GradArray] = []
-    owners: list[list[str]] = []
-    for label, value in items:
-        array = _checked_array(label, value, dtypes, writeable=writeable)
-        position = positions.setdefault(id(array), len(arrays))
-        if position == len(arrays):
-            arrays.append(array)
-            owners.append([])
-        owners[position].append(label)
-    return GradEntries(
-        labels=tuple(label for label, _ in items),
-        arrays=tuple(arrays),
-        owners=tuple(tuple(names) for names in owners),
-    )
+    for key, value in items:
+        if (
+            not isinstance(value, np.ndarray)
+            or value.dtype not in dtypes
+            or (writeable and not value.flags.writeable)
+        ):
+            _raise_for_entry(_label(key), value, dtypes)
+    distinct = {id(array): array for _, array in items}
+    return GradEntries(items=items, arrays=tuple(distinct.values()))
 
 
-def _labelled_items(grads: object) -> list[tuple[str, object]]:
+def _items(grads: object) -> tuple[tuple[Any, Any], ...]:
     if isinstance(grads, Mapping):
-        return [(f"grads[{key!r}]", value) for key, value in grads.items()]
+        return tuple(grads.items())
     if isinstance(grads, Sequence) and not isinstance(grads, str | bytes):
-        return [(f"grads[{index}]", value) for index, value in enumerate(grads)]
+        return tuple(enumerate(grads))
     hint = " (wrap a single array in a list)" if isinstance(grads, np.ndarray) else ""
     raise TypeError(
         "grads must be a mapping or sequence of NumPy arrays, "
@@ -98,9 +94,14 @@ def _labelled_items(grads: object) -> list[tuple[str, object]]:
     )
 
 
-def _checked_array(
-    label: str, array: object, dtypes: frozenset[np.dtype[Any]], *, writeable: bool
-) -> GradArray:
+def _label(key: object) -> str:
+    return f"grads[{key!r}]"
+
+
+def _raise_for_entry(
+    label: str, array: object, dtypes: frozenset[np.dtype[Any]]
+) -> None:
+    """Raise the error that explains why the entry ``label`` was refused."""
     if not isinstance(array, np.ndarray):
         raise TypeError(
             f"{label} must be a NumPy array, "
@@ -112,12 +113,10 @@ def _checked_array(
             f"{label} must have a floating dtype ({names}), "
             f"got {label}.dtype={array.dtype}"
         )
-    if writeable and not array.flags.writeable:
-        raise ValueError(
-            f"{label} must be writeable to be clipped in place, "
-            f"got {label}.flags.writeable=False"
-        )
-    return array
+    raise ValueError(
+        f"{label} must be writeable to be clipped in place, "
+        f"got {label}.flags.writeable=False"
+    )
 
 
 def _check_real(name: str, value: object) -> float:

@@ -12,6 +12,7 @@ number has no interval to be clipped to.
 """
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -217,35 +218,40 @@ def _scale_to(
     value = float(total)
     if value == math.inf:
         # Beyond the float64 range eps is negligible: divide in two exact steps.
-        power = math.ldexp(1.0, -total.exponent)
-        rate = limit / total.mantissa
-        for array in arrays:
-            _multiply(array, power)
-            _multiply(array, rate)
-        return
-    if value + eps == 0:
-        return
-    rate = limit / (value + eps)
-    if rate < 1:
-        for array in arrays:
-            _multiply(array, rate)
+        _multiply(arrays, math.ldexp(1.0, -total.exponent))
+        _multiply(arrays, limit / total.mantissa)
+    elif value + eps > 0 and limit / (value + eps) < 1:
+        _multiply(arrays, limit / (value + eps))
 
 
-def _multiply(array: GradArray, factor: float) -> None:
-    """Multiply in place, rounding once: in float64 where the dtype's is inexact."""
-    tiny = np.finfo(REAL_DTYPES[array.dtype]).tiny
-    if array.dtype != np.float16 and (factor == 0 or factor >= tiny):
-        np.multiply(array, factor, out=array)
-    else:
-        np.multiply(array, np.float64(factor), out=array, casting="same_kind")
+def _multiply(arrays: tuple[GradArray, ...], factor: float) -> None:
+    """Multiply every array in place by ``factor``, rounding once per element."""
+    scalars: dict[np.dtype[Any], np.floating[Any]] = {}
+    for array in arrays:
+        scalar = scalars.get(array.dtype)
+        if scalar is None:
+            scalar = scalars[array.dtype] = _scalar_for(array.dtype, factor)
+        np.multiply(array, scalar, out=array, casting="same_kind")
+
+
+def _scalar_for(dtype: np.dtype[Any], factor: float) -> np.floating[Any]:
+    """``factor`` in the dtype's precision, or in float64 where that would round it.
+
+    float16 always computes in float64, as do factors below the dtype's
+    smallest normal number, so that each element is rounded once.
+    """
+    real = REAL_DTYPES[dtype]
+    if real != np.float16 and (factor == 0 or factor >= np.finfo(real).tiny):
+        return real.type(factor)
+    return np.float64(factor)
 
 
 def _nonfinite_message(entries: GradEntries) -> str:
     culprits = [
         label
-        for array, labels in zip(entries.arrays, entries.owners, strict=True)
+        for array in entries.arrays
         if not is_finite(array)
-        for label in labels
+        for label in entries.labels_of(array)
     ]
     return (
         "gradients must be finite to be clipped, got NaN or inf in "
