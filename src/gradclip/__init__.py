@@ -12,11 +12,31 @@ from gradclip.clipping import (
     clip_grads_with_norm,
     global_norm,
 )
+from gradclip.gradcheck import (
+    ErrorSummary,
+    GradientCheck,
+    Model,
+    assert_gradients_close,
+    check_gradients,
+    numerical_gradient,
+)
+from gradclip.layers import Affine, Relu, SoftmaxWithLoss
+from gradclip.net import TwoLayerNet
 
 __all__ = [
+    "Affine",
+    "ErrorSummary",
+    "GradientCheck",
+    "Model",
     "NonFiniteGradientError",
+    "Relu",
+    "SoftmaxWithLoss",
+    "TwoLayerNet",
+    "assert_gradients_close",
+    "check_gradients",
     "clip_grads",
     "clip_grads_value",
     "clip_grads_with_norm",
     "global_norm",
+    "numerical_gradient",
 ]

@@ -1,0 +1,609 @@
+"""Gradient checking: backprop against central differences, for any model.
+
+A model is anything with the book's protocol (``Model``): a ``params`` dict
+of arrays that ``loss`` reads by reference, ``loss(x, t)`` and
+``gradient(x, t)``. ``check_gradients`` perturbs those arrays in place,
+always restoring them, and compares.
+
+References:
+    Saito, "ゼロから作る Deep Learning", O'Reilly Japan 2016, ch. 4.4 and 5.7.
+    PyTorch, ``torch.autograd.gradcheck``, fast mode (Jacobian-vector products).
+"""
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol, SupportsFloat, TypeVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gradclip._typing import RealNumber
+
+__all__ = [
+    "ErrorSummary",
+    "GradientCheck",
+    "Model",
+    "assert_gradients_close",
+    "check_gradients",
+    "numerical_gradient",
+]
+
+FloatT = TypeVar("FloatT", bound=np.floating[Any])
+
+_FAST_DIRECTIONS = 4
+"""Directional derivatives compared in fast mode."""
+_FAST_MAX_DRAWS = 5 * _FAST_DIRECTIONS
+"""Directions drawn at most in fast mode, counting those lost to kinks."""
+
+
+class Model(Protocol):
+    """What ``check_gradients`` needs: the book's network protocol.
+
+    ``loss`` must read the arrays in ``params`` by reference, so that changing
+    them in place changes the loss; ``gradient`` returns one array per key of
+    ``params``, with the same shape.
+    """
+
+    @property
+    def params(self) -> Mapping[str, NDArray[Any]]:
+        """The parameter arrays, by name."""
+        ...
+
+    def loss(self, x: NDArray[Any], t: NDArray[Any]) -> float:
+        """Return the scalar loss."""
+        ...
+
+    def gradient(self, x: NDArray[Any], t: NDArray[Any]) -> Mapping[str, NDArray[Any]]:
+        """Return the gradient of the loss with respect to each parameter."""
+        ...
+
+
+@dataclass(frozen=True)
+class ErrorSummary:
+    """How backprop and central differences agree on one parameter.
+
+    In fast mode there is one summary for all parameters jointly, whose
+    "elements" are the random directions drawn, in order.
+
+    Attributes:
+        name: The parameter's key, or ``"all parameters"`` in fast mode.
+        checked: Elements compared.
+        failed: Elements that disagree beyond the tolerance.
+        skipped: Elements not compared because a kink of the loss within
+            ``+-h`` explains the disagreement (see ``check_gradients``).
+        max_abs_error: Largest ``|analytic - numerical|`` over the compared
+            elements (NaN if none).
+        max_rel_error: Largest ``|analytic - numerical| / max(|analytic|,
+            |numerical|)``, 0 where both are 0 (NaN if none compared).
+        worst_index: Index of the compared element furthest beyond (or
+            closest to) its tolerance; ``()`` if none.
+        analytic: Backprop's value at ``worst_index``.
+        numerical: The central difference at ``worst_index``.
+    """
+
+    name: str
+    checked: int
+    failed: int
+    skipped: int
+    max_abs_error: float
+    max_rel_error: float
+    worst_index: tuple[int, ...]
+    analytic: float
+    numerical: float
+
+
+@dataclass(frozen=True)
+class GradientCheck:
+    """The outcome of ``check_gradients``; ``str()`` gives a readable table.
+
+    Attributes:
+        mode: ``"full"`` or ``"fast"``.
+        h: Step of the central differences.
+        rtol: Relative tolerance.
+        atol: Absolute tolerance.
+        summaries: One per parameter (full mode) or one for all (fast mode).
+    """
+
+    mode: Literal["full", "fast"]
+    h: float
+    rtol: float
+    atol: float
+    summaries: tuple[ErrorSummary, ...]
+
+    @property
+    def ok(self) -> bool:
+        """Whether something was compared and nothing failed."""
+        return sum(s.checked for s in self.summaries) > 0 and not any(
+            s.failed for s in self.summaries
+        )
+
+    def __getitem__(self, name: str) -> ErrorSummary:
+        """Return the summary called ``name``."""
+        for summary in self.summaries:
+            if summary.name == name:
+                return summary
+        raise KeyError(name)
+
+    def __str__(self) -> str:
+        header = (
+            f"check_gradients(mode={self.mode!r}, h={self.h:g}, rtol={self.rtol:g}, "
+            f"atol={self.atol:g}): {'ok' if self.ok else 'FAILED'}"
+        )
+        rows = [
+            (
+                "param",
+                "checked",
+                "failed",
+                "skipped",
+                "max abs err",
+                "max rel err",
+                "worst",
+                "analytic",
+                "numerical",
+            )
+        ] + [
+            (
+                s.name,
+                str(s.checked),
+                str(s.failed),
+                str(s.skipped),
+                f"{s.max_abs_error:.3e}",
+                f"{s.max_rel_error:.3e}",
+                str(s.worst_index),
+                f"{s.analytic:.6e}",
+                f"{s.numerical:.6e}",
+            )
+            for s in self.summaries
+        ]
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        lines = [header] + [
+            "  ".join(
+                cell.ljust(width) if i == 0 else cell.rjust(width)
+                for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+            ).rstrip()
+            for row in rows
+        ]
+        if any(s.skipped for s in self.summaries):
+            lines.append("skipped: a kink of the loss within +-h explains the mismatch")
+        if not any(s.checked for s in self.summaries):
+            lines.append("nothing compared: every perturbation crossed a kink")
+        if self.mode == "fast" and not self.ok:
+            lines.append(
+                "mode='fast' tells whether, not where: run mode='full' to see where"
+            )
+        return "\n".join(lines)
+
+
+def numerical_gradient(
+    f: Callable[[NDArray[FloatT]], SupportsFloat],
+    x: NDArray[FloatT],
+    *,
+    h: RealNumber = 1e-4,
+) -> NDArray[FloatT]:
+    """Return the gradient of the scalar function ``f`` at ``x`` by central differences.
+
+    Each element of ``x`` is moved in place to ``x[i] + h`` and ``x[i] - h``
+    and restored in ``finally``, so ``x`` ends as it began even if ``f``
+    raises. The difference of the two values of ``f`` is divided by the step
+    actually taken after rounding to ``x``'s dtype. ``f`` receives ``x``
+    itself; it may instead read ``x`` by reference, as the book's
+    ``lambda W: net.loss(x, t)`` does.
+
+    Args:
+        f: The function; its result is converted with ``float``.
+        x: The point, a writeable floating array; perturbed and restored.
+        h: The step.
+
+    Returns:
+        An array like ``x``.
+
+    Raises:
+        TypeError: If ``x`` is not a floating NumPy array or ``h`` is not real.
+        ValueError: If ``x`` is read-only, or ``h`` is not finite and > 0, or
+            too small to change an element of ``x``.
+
+    Example:
+        >>> numerical_gradient(lambda x: float(np.sum(x**2)), np.array([1.0, -2.0]))
+        array([ 2., -4.])
+
+    References:
+        Saito, "ゼロから作る Deep Learning", O'Reilly Japan 2016, ch. 4.4.
+    """
+    _check_writeable_float("x", x)
+    step = _check_real("h", h, positive=True)
+    grad = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        grad[index] = _central_difference(lambda: float(f(x)), x, index, step)[0]
+    return grad
+
+
+def check_gradients(
+    model: Model,
+    x: NDArray[Any],
+    t: NDArray[Any],
+    *,
+    mode: Literal["full", "fast"] = "full",
+    rtol: RealNumber = 1e-3,
+    atol: RealNumber = 1e-5,
+    h: RealNumber = 1e-6,
+    rng: np.random.Generator | int | None = None,
+) -> GradientCheck:
+    """Compare ``model.gradient(x, t)`` with central differences of ``model.loss``.
+
+    ``mode="full"`` compares every element of every parameter: two losses per
+    element. ``mode="fast"`` compares a few directional derivatives,
+    ``<gradient, v>`` against ``(L(p + h v) - L(p - h v)) / 2h``, each along a
+    random unit vector ``v`` over all parameters jointly: a handful of losses
+    in all, at the price of telling only whether, not where, backprop is
+    wrong. A value passes when ``|analytic - numerical| <= atol + rtol *
+    |numerical|``.
+
+    Kinks (a ReLU switching inside ``[p - h, p + h]``): central differences
+    across a kink average the two one-sided slopes, which a correct backprop
+    need not match. So a value that fails is probed again at ``p +- h/2``.
+    On the five points the loss's slopes over the four half-steps are
+    computed; their second differences are about ``(h/2)**2 * L'''`` where the
+    loss is smooth, and at least the kink's error of the central difference
+    when it is not. If the mismatch is within the tolerance plus twice that
+    non-smoothness, the kink explains it and the element is skipped (counted
+    in ``skipped``); otherwise it fails. This needs nothing but ``loss``, so
+    it works for any model. In fast mode a direction lost to a kink is
+    replaced, and from then on each direction moves one parameter in turn, as
+    a kink is often reached through a few parameters only (a zero input row
+    with zero biases puts hidden units on their kink through ``b1`` alone).
+
+    The default ``h``, ``rtol`` and ``atol`` are PyTorch's. They pass the
+    book's ``-log(y + 1e-7)``, whose gradient is off by about ``1e-7 / y``
+    relative, while the target's probability ``y`` stays above about 1e-2,
+    and they fail backprop bugs, which are off by factors, not by 1e-3.
+
+    Only float64 is checked: float32 central differences carry errors near
+    ``1e-7 / h``, far beyond any useful tolerance. Build a float64 model with
+    the same values instead (for ``TwoLayerNet``: ``dtype=np.float64``, then
+    ``params[k][...] = other.params[k]``).
+
+    Args:
+        model: The model; its ``params`` are perturbed in place and restored.
+        x: Inputs, passed to the model unchanged.
+        t: Targets, passed to the model unchanged.
+        mode: ``"full"`` or ``"fast"``.
+        rtol: Relative tolerance.
+        atol: Absolute tolerance.
+        h: Step of the central differences.
+        rng: Generator or seed for fast mode's directions; ``None`` for fresh
+            entropy.
+
+    Returns:
+        The per-parameter comparison; ``.ok`` tells whether it passed.
+
+    Raises:
+        TypeError: If an argument has the wrong type or a parameter is not a
+            float64 array.
+        ValueError: If an argument is out of range, a parameter is read-only,
+            the loss is not finite, or the gradient's keys or shapes do not
+            match ``params``.
+
+    References:
+        Saito, "ゼロから作る Deep Learning", O'Reilly Japan 2016, ch. 5.7.3.
+        PyTorch, ``torch.autograd.gradcheck`` (``fast_mode=True``).
+    """
+    if mode not in ("full", "fast"):
+        raise ValueError(f"mode must be 'full' or 'fast', got mode={mode!r}")
+    relative = _check_real("rtol", rtol, positive=False)
+    absolute = _check_real("atol", atol, positive=False)
+    step = _check_real("h", h, positive=True)
+    generator = _check_rng(rng)
+    params = model.params
+    if not params:
+        raise ValueError(f"model.params must not be empty, got model.params={params!r}")
+    for name, param in params.items():
+        _check_writeable_float(f"model.params[{name!r}]", param)
+        if param.dtype != np.float64:
+            raise TypeError(
+                f"model.params[{name!r}] must have dtype float64 to be checked, got "
+                f"dtype={param.dtype}; build the model in float64 with the same values"
+            )
+    analytic = _analytic(model, x, t)
+
+    def loss() -> float:
+        return float(model.loss(x, t))
+
+    base = loss()
+    if not math.isfinite(base):
+        raise ValueError(f"model.loss(x, t) must be finite, got loss={base!r}")
+    tolerance = _Tolerance(relative, absolute, step, base)
+    if mode == "full":
+        summaries = tuple(
+            _check_parameter(name, param, analytic[name], loss, tolerance)
+            for name, param in params.items()
+        )
+    else:
+        summaries = (_check_directions(params, analytic, loss, tolerance, generator),)
+    return GradientCheck(mode, step, relative, absolute, summaries)
+
+
+def assert_gradients_close(
+    model: Model,
+    x: NDArray[Any],
+    t: NDArray[Any],
+    *,
+    mode: Literal["full", "fast"] = "full",
+    rtol: RealNumber = 1e-3,
+    atol: RealNumber = 1e-5,
+    h: RealNumber = 1e-6,
+    rng: np.random.Generator | int | None = None,
+) -> GradientCheck:
+    """Run ``check_gradients`` and raise if it fails; return its result.
+
+    Args and Raises as ``check_gradients``, and:
+
+    Raises:
+        AssertionError: If the check fails, with the check's table.
+
+    References:
+        PyTorch, ``torch.autograd.gradcheck`` (``raise_exception=True``).
+    """
+    result = check_gradients(model, x, t, mode=mode, rtol=rtol, atol=atol, h=h, rng=rng)
+    if not result.ok:
+        raise AssertionError(str(result))
+    return result
+
+
+@dataclass(frozen=True)
+class _Tolerance:
+    rtol: float
+    atol: float
+    h: float
+    base: float
+    """The unperturbed loss."""
+
+    def passes(self, analytic: float, numerical: float) -> bool:
+        return abs(analytic - numerical) <= self.atol + self.rtol * abs(numerical)
+
+    def explained_by_kink(
+        self,
+        analytic: float,
+        numerical: float,
+        lower: tuple[float, float],
+        upper: tuple[float, float],
+    ) -> bool:
+        """Whether non-smoothness on ``[p - h, p + h]`` explains a mismatch.
+
+        ``lower`` holds the losses at ``p - h, p - h/2``; ``upper`` those at
+        ``p + h/2, p + h``.
+        """
+        slopes = np.diff([*lower, self.base, *upper]) / (self.h / 2)
+        nonsmoothness = float(np.max(np.abs(np.diff(slopes, n=2))))
+        slack = self.atol + self.rtol * abs(numerical) + 2 * nonsmoothness
+        return abs(analytic - numerical) <= slack
+
+
+def _check_parameter(
+    name: str,
+    param: NDArray[np.float64],
+    analytic: NDArray[np.float64],
+    loss: Callable[[], float],
+    tolerance: _Tolerance,
+) -> ErrorSummary:
+    numerical = np.empty_like(analytic)
+    compared = np.ones(analytic.shape, dtype=bool)
+    for index in np.ndindex(param.shape):
+        value, upper, lower = _central_difference(loss, param, index, tolerance.h)
+        numerical[index] = value
+        if not tolerance.passes(float(analytic[index]), value):
+            half_upper, half_lower = _losses_at(
+                loss,
+                param,
+                index,
+                (param[index] + tolerance.h / 2, param[index] - tolerance.h / 2),
+            )
+            compared[index] = not tolerance.explained_by_kink(
+                float(analytic[index]), value, (lower, half_lower), (half_upper, upper)
+            )
+    return _summarize(name, analytic, numerical, compared, tolerance)
+
+
+def _check_directions(
+    params: Mapping[str, NDArray[np.float64]],
+    analytic: Mapping[str, NDArray[np.float64]],
+    loss: Callable[[], float],
+    tolerance: _Tolerance,
+    rng: np.random.Generator,
+) -> ErrorSummary:
+    arrays = list(params.values())
+    grads = [analytic[name] for name in params]
+    analytic_values: list[float] = []
+    numerical_values: list[float] = []
+    compared: list[bool] = []
+    while compared.count(True) < _FAST_DIRECTIONS and len(compared) < _FAST_MAX_DRAWS:
+        # After a kink, move one parameter at a time: a kink is often in a few only.
+        moved = range(len(arrays)) if all(compared) else [len(compared) % len(arrays)]
+        direction = [
+            rng.standard_normal(array.shape) if i in moved else np.zeros(array.shape)
+            for i, array in enumerate(arrays)
+        ]
+        norm = math.sqrt(sum(float(np.vdot(v, v)) for v in direction))
+        direction = [v / norm for v in direction]
+        along = sum(float(np.vdot(g, v)) for g, v in zip(grads, direction, strict=True))
+        h = tolerance.h
+        upper, lower = _losses_along(loss, arrays, direction, (h, -h))
+        numerical = (upper - lower) / (2 * h)
+        analytic_values.append(along)
+        numerical_values.append(numerical)
+        if tolerance.passes(along, numerical):
+            compared.append(True)
+            continue
+        half_upper, half_lower = _losses_along(loss, arrays, direction, (h / 2, -h / 2))
+        compared.append(
+            not tolerance.explained_by_kink(
+                along, numerical, (lower, half_lower), (half_upper, upper)
+            )
+        )
+    return _summarize(
+        "all parameters",
+        np.array(analytic_values),
+        np.array(numerical_values),
+        np.array(compared, dtype=bool),
+        tolerance,
+    )
+
+
+def _summarize(
+    name: str,
+    analytic: NDArray[np.float64],
+    numerical: NDArray[np.float64],
+    compared: NDArray[np.bool_],
+    tolerance: _Tolerance,
+) -> ErrorSummary:
+    with np.errstate(divide="ignore", invalid="ignore"):  # inf and 0 / 0 are handled
+        error = np.abs(analytic - numerical)
+        scale = np.maximum(np.abs(analytic), np.abs(numerical))
+        relative = np.where(
+            scale > 0, error / scale, np.where(np.isnan(error), np.nan, 0.0)
+        )
+        allowed = tolerance.atol + tolerance.rtol * np.abs(numerical)
+        ratio = np.nan_to_num(np.where(error == 0, 0.0, error / allowed), nan=np.inf)
+    failed = compared & ~(error <= allowed)
+    checked = int(compared.sum())
+    if checked == 0:
+        return ErrorSummary(
+            name, 0, 0, int(compared.size), math.nan, math.nan, (), math.nan, math.nan
+        )
+    # The worst element is the one furthest beyond its tolerance; NaN is worst of all.
+    worst = np.unravel_index(
+        int(np.argmax(np.where(compared, ratio, -np.inf))), analytic.shape
+    )
+    return ErrorSummary(
+        name,
+        checked=checked,
+        failed=int(failed.sum()),
+        skipped=int(compared.size) - checked,
+        max_abs_error=float(np.max(error, where=compared, initial=0.0)),
+        max_rel_error=float(np.max(relative, where=compared, initial=0.0)),
+        worst_index=tuple(int(i) for i in worst),
+        analytic=float(analytic[worst]),
+        numerical=float(numerical[worst]),
+    )
+
+
+def _analytic(
+    model: Model, x: NDArray[Any], t: NDArray[Any]
+) -> dict[str, NDArray[np.float64]]:
+    """Return a float64 copy of ``model.gradient(x, t)``, checked against ``params``."""
+    grads = model.gradient(x, t)
+    params = model.params
+    if set(grads) != set(params):
+        raise ValueError(
+            "model.gradient(x, t) must have the keys of model.params "
+            f"{sorted(params)!r}, got keys={sorted(grads)!r}"
+        )
+    copies = {}
+    for name, param in params.items():
+        grad = np.array(grads[name], dtype=np.float64)
+        if grad.shape != param.shape:
+            raise ValueError(
+                f"grads[{name!r}] must have the shape of params[{name!r}] "
+                f"{param.shape!r}, got grads[{name!r}].shape={grad.shape!r}"
+            )
+        copies[name] = grad
+    return copies
+
+
+def _central_difference(
+    loss: Callable[[], float], x: NDArray[Any], index: tuple[int, ...], h: float
+) -> tuple[float, float, float]:
+    """Return the central difference at ``x[index]``, and the losses at +-h."""
+    original = x[index]
+    upper, lower = x.dtype.type(original + h), x.dtype.type(original - h)
+    if upper == lower:
+        raise ValueError(
+            f"h must be large enough to change x[{', '.join(map(str, index))}]"
+            f"={original.item()!r} in {x.dtype}, got h={h!r}"
+        )
+    loss_upper, loss_lower = _losses_at(loss, x, index, (upper, lower))
+    return (
+        (loss_upper - loss_lower) / (float(upper) - float(lower)),
+        loss_upper,
+        loss_lower,
+    )
+
+
+def _losses_at(
+    loss: Callable[[], float],
+    x: NDArray[Any],
+    index: tuple[int, ...],
+    values: Sequence[Any],
+) -> list[float]:
+    """Return ``loss()`` with ``x[index]`` set to each value; restore in ``finally``."""
+    original = x[index]
+    try:
+        losses = []
+        for value in values:
+            x[index] = value
+            losses.append(loss())
+        return losses
+    finally:
+        x[index] = original
+
+
+def _losses_along(
+    loss: Callable[[], float],
+    arrays: Sequence[NDArray[np.float64]],
+    direction: Sequence[NDArray[np.float64]],
+    steps: Sequence[float],
+) -> list[float]:
+    """Return ``loss()`` with the arrays moved by each step along ``direction``.
+
+    The arrays are restored from copies in ``finally``.
+    """
+    originals = [array.copy() for array in arrays]
+    try:
+        losses = []
+        for step in steps:
+            for array, original, v in zip(arrays, originals, direction, strict=True):
+                np.add(original, step * v, out=array)
+            losses.append(loss())
+        return losses
+    finally:
+        for array, original in zip(arrays, originals, strict=True):
+            array[...] = original
+
+
+def _check_real(name: str, value: object, *, positive: bool) -> float:
+    if isinstance(value, bool) or not isinstance(
+        value, int | float | np.integer | np.floating
+    ):
+        raise TypeError(f"{name} must be a real number, got {name}={value!r}")
+    number = float(value)
+    if not math.isfinite(number) or number < 0 or (positive and number == 0):
+        rule = "> 0" if positive else ">= 0"
+        raise ValueError(f"{name} must be finite and {rule}, got {name}={value!r}")
+    return number
+
+
+def _check_writeable_float(name: str, array: object) -> None:
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"{name} must be a NumPy array, got {name}={array!r}")
+    if array.dtype.kind != "f":
+        raise TypeError(
+            f"{name} must have a floating dtype, got {name}.dtype={array.dtype}"
+        )
+    if not array.flags.writeable:
+        raise ValueError(
+            f"{name} must be writeable (it is perturbed in place), "
+            "got a read-only array"
+        )
+
+
+def _check_rng(rng: object) -> np.random.Generator:
+    if rng is None or isinstance(rng, np.random.Generator):
+        return np.random.default_rng(rng)
+    if isinstance(rng, bool) or not isinstance(rng, int | np.integer):
+        raise TypeError(
+            "rng must be None, an int seed or a numpy.random.Generator, "
+            f"got rng={rng!r}"
+        )
+    if rng < 0:
+        raise ValueError(f"rng must be >= 0 as a seed, got rng={rng!r}")
+    return np.random.default_rng(rng)
