@@ -14,6 +14,7 @@ __all__ = ["main"]
 
 _COMMANDS = {
     "demo": ("gradclip.demo", "print the seed notebook's examples"),
+    "verify": ("gradclip.verify.command", "check an implementation's invariants"),
 }
 
 
