@@ -605,3 +605,28 @@ def test_invalid_arguments_raise_and_write_nothing(
     with pytest.raises(error, match=message):
         _call_with(function, dict(overrides), first)
     np.testing.assert_array_equal(first, [30.0, -40.0])
+
+
+def test_regression_norm_beyond_float64_kept_float16_precision() -> None:
+    """Scaling in two power-of-two steps underflowed float16 arrays to zero."""
+    grads = {"a": np.array(1.0, np.float16), "b": np.array([1.5e308, 1.5e308])}
+    assert clip_grads(grads, max_norm=1.5e308) == math.inf
+    assert grads["a"] == np.float16(1 / math.sqrt(2))
+    np.testing.assert_allclose(grads["b"], [1.5e308 / math.sqrt(2)] * 2, rtol=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("values", "max_norm", "expected"),
+    [
+        ([1e300, 3e-300], 1e-300, [1e-300, 0.0]),
+        ([1.5e308] * 4, 1e-300, [5e-301] * 4),
+        ([4.0, 3.0], 5e-324, [5e-324, 5e-324]),
+    ],
+    ids=["rate=1e-600", "rate=1e-608,norm=inf", "subnormal max_norm"],
+)
+def test_clip_grads_rate_below_float64_range_keeps_precision(
+    values: list[float], max_norm: float, expected: list[float]
+) -> None:
+    grads = [np.array(values)]
+    clip_grads(grads, max_norm=max_norm, eps=0.0)
+    np.testing.assert_allclose(grads[0], expected, rtol=1e-15, atol=5e-324)

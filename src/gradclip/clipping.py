@@ -213,15 +213,47 @@ def _scale_to(
     arrays: tuple[GradArray, ...], limit: float, total: ScaledNorm, eps: float
 ) -> None:
     """Multiply ``arrays`` by ``limit / (total + eps)`` when that is below 1."""
-    if limit == math.inf:
+    rate = _rate(limit, total, eps)
+    if rate is None:
         return
+    mantissa, exponent = rate
+    if exponent >= _MIN_NORMAL_EXPONENT:
+        _multiply(arrays, math.ldexp(mantissa, exponent))
+        return
+    # A rate below float64's normal range would lose its precision: scale by
+    # an exact power of two first, so that the largest elements keep theirs.
+    first = max(exponent, _MIN_NORMAL_EXPONENT)
+    _multiply(arrays, math.ldexp(1.0, first))
+    _multiply(arrays, math.ldexp(mantissa, exponent - first))
+
+
+_MIN_NORMAL_EXPONENT = -1021
+"""``math.ldexp(m, e)`` with ``0.5 <= m < 1`` is a normal float64 from here up."""
+
+
+def _rate(limit: float, total: ScaledNorm, eps: float) -> tuple[float, int] | None:
+    """Return ``limit / (total + eps)`` as ``(m, e)``, ``m * 2**e``, if below 1.
+
+    The division is done on mantissas and exponents, so it neither overflows
+    nor underflows, whatever the magnitudes. Beyond the float64 range eps is
+    negligible and is left out. ``m`` is 0 or in ``[0.5, 1)``.
+    """
+    if limit == math.inf:
+        return None
     value = float(total)
     if value == math.inf:
-        # Beyond the float64 range eps is negligible: divide in two exact steps.
-        _multiply(arrays, math.ldexp(1.0, -total.exponent))
-        _multiply(arrays, limit / total.mantissa)
-    elif value + eps > 0 and limit / (value + eps) < 1:
-        _multiply(arrays, limit / (value + eps))
+        divisor, shift = total.mantissa, total.exponent
+    else:
+        divisor, shift = value + eps, 0
+    if divisor == 0:
+        return None
+    limit_mantissa, limit_exponent = math.frexp(limit)
+    divisor_mantissa, divisor_exponent = math.frexp(divisor)
+    mantissa, extra = math.frexp(limit_mantissa / divisor_mantissa)
+    exponent = limit_exponent - divisor_exponent - shift + extra
+    if mantissa != 0 and exponent > 0:
+        return None
+    return mantissa, exponent
 
 
 def _multiply(arrays: tuple[GradArray, ...], factor: float) -> None:

@@ -187,7 +187,7 @@ def _assert_returned_norm(returned: object, before: list[NDArray[Any]]) -> None:
         assert norm > _FLOAT64_MAX, f"returned inf for a norm of {show(norm)}"
         return
     # A subnormal result is exact only to its spacing, 2**-1074.
-    allowed = tolerance * norm + Fraction(2) ** -1074
+    allowed = Fraction(tolerance) * norm + Fraction(2) ** -1074
     assert abs(Fraction(value) - norm) <= allowed, (
         f"returned norm {value!r} differs from the exact {show(norm)} "
         f"by more than {tolerance} relative"
