@@ -6,6 +6,7 @@ is taken where a bound can be squared instead.
 """
 
 import math
+import numbers
 from collections.abc import Iterable
 from fractions import Fraction
 from typing import Any
@@ -13,8 +14,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+_FLOAT64_MAX = float(np.finfo(np.float64).max)
+
 __all__ = [
     "absolute_tolerance",
+    "assert_exact_norm",
     "distinct",
     "exact_norm",
     "exact_square_norm",
@@ -69,3 +73,23 @@ def show(value: Fraction | float) -> str:
     except OverflowError:
         exponent = len(str(int(value))) - 1
         return f"{float(value / 10**exponent)!r}e+{exponent}"
+
+
+def assert_exact_norm(returned: object, arrays: list[NDArray[Any]]) -> None:
+    """Check a returned norm against the exact one: 1e-12 relative for float64
+    data, 1e-6 for anything less precise, and inf only beyond float64's range.
+    """
+    assert isinstance(returned, numbers.Real), f"returned {returned!r}, not a number"
+    value = float(returned)
+    norm = exact_norm(arrays)
+    precise = all(np.finfo(array.dtype).bits >= 64 for array in arrays if array.size)
+    tolerance = 1e-12 if precise else 1e-6
+    if math.isinf(value):
+        assert norm > _FLOAT64_MAX, f"returned inf for a norm of {show(norm)}"
+        return
+    # A subnormal result is exact only to its spacing, 2**-1074.
+    allowed = Fraction(tolerance) * norm + Fraction(2) ** -1074
+    assert abs(Fraction(value) - norm) <= allowed, (
+        f"returned norm {value!r} differs from the exact {show(norm)} "
+        f"by more than {tolerance} relative"
+    )

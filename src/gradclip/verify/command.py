@@ -17,7 +17,12 @@ from typing import Any
 
 __all__ = ["configure", "run"]
 
-_OWN = {"clip": "gradclip:clip_grads", "net": "gradclip:TwoLayerNet"}
+_OWN = {
+    "clip": "gradclip:clip_grads",
+    "net": "gradclip:TwoLayerNet",
+    "value": "gradclip:clip_grads_value",
+    "norm": "gradclip:global_norm",
+}
 _TIERS = {"core": ("core",), "robust": ("robust",), "all": ("core", "robust")}
 
 
@@ -31,7 +36,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "kind",
         nargs="?",
         choices=sorted(_OWN),
-        help="what to check: a clipping function or a two-layer net (default: both)",
+        help="what to check (default: all four): clip, a function f(grads, "
+        "max_norm); net, a class with the book's TwoLayerNet API; value, "
+        "f(grads, clip_value); norm, f(grads) -> float",
     )
     parser.add_argument(
         "target",
@@ -64,14 +71,18 @@ def run(args: argparse.Namespace) -> int:
     from gradclip.verify._invariant import Invariant
     from gradclip.verify.clipping import CLIP_INVARIANTS
     from gradclip.verify.net import NET_INVARIANTS
+    from gradclip.verify.norm import NORM_INVARIANTS
     from gradclip.verify.runner import run_invariants
+    from gradclip.verify.value import VALUE_INVARIANTS
 
     if args.target is not None and args.kind is None:
-        return _usage("give the kind (clip or net) before MODULE:ATTR")
-    kinds = [args.kind] if args.kind else sorted(_OWN)
+        return _usage(f"give the kind ({', '.join(_OWN)}) before MODULE:ATTR")
+    kinds = [args.kind] if args.kind else list(_OWN)
     suites: dict[str, tuple[Invariant[Any, Any], ...]] = {
         "clip": CLIP_INVARIANTS,
         "net": NET_INVARIANTS,
+        "norm": NORM_INVARIANTS,
+        "value": VALUE_INVARIANTS,
     }
     failed = 0
     for kind in kinds:

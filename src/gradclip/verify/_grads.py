@@ -1,0 +1,256 @@
+"""What the gradient invariants share: their case, its cases, and helpers.
+
+A case is a dict of gradients and a threshold (``max_norm`` for norm
+clipping, ``clip_value`` for value clipping). Checks run the implementation
+inside ``restored``, which puts every array back afterwards, so that a
+failing case can be shown and replayed as it was drawn.
+"""
+
+import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Literal, TypeVar
+
+import numpy as np
+from hypothesis import strategies as st
+from numpy.typing import NDArray
+
+from gradclip.strategies import gradient_arrays, gradient_dicts
+from gradclip.verify._invariant import Invariant, Tier
+from gradclip.verify._oracle import distinct, exact_norm, relative_tolerance
+
+__all__ = [
+    "EPS",
+    "EXTREME",
+    "FLOAT64_MAX",
+    "LAYOUTS",
+    "ORDINARY",
+    "GradsCase",
+    "arrays_of",
+    "assert_in_place",
+    "assert_untouched",
+    "bad_cases",
+    "copy_grads",
+    "grads_cases",
+    "invariant",
+    "nonfinite_cases",
+    "restored",
+]
+
+EPS = 1e-6
+"""The largest epsilon a correct implementation may add to the norm."""
+
+FLOAT64_MAX = float(np.finfo(np.float64).max)
+
+
+@dataclass(frozen=True)
+class GradsCase:
+    """Gradients and a threshold, as passed to ``f(grads, threshold)``.
+
+    Attributes:
+        grads: the gradients; the same array may stand under two keys.
+        threshold: ``max_norm`` or ``clip_value``; in bad-input cases,
+            possibly invalid.
+    """
+
+    grads: dict[str, Any]
+    threshold: Any
+
+    def __repr__(self) -> str:
+        first_keys: dict[int, str] = {}
+        entries = []
+        for key, value in self.grads.items():
+            first = first_keys.setdefault(id(value), key)
+            shown = f"<the array of {first!r}>" if first != key else _describe(value)
+            entries.append(f"{key!r}: {shown}")
+        return (
+            f"GradsCase(threshold={self.threshold!r}, grads={{{', '.join(entries)}}})"
+        )
+
+
+def _describe(value: object) -> str:
+    if not isinstance(value, np.ndarray):
+        return repr(value)
+    flags = value.flags
+    layout = "C" if flags.c_contiguous else "F" if flags.f_contiguous else "strided"
+    access = "" if flags.writeable else ", read-only"
+    return f"np.{value!r} ({layout}{access})"
+
+
+def arrays_of(case: GradsCase) -> list[NDArray[Any]]:
+    """The case's distinct arrays, in order."""
+    return distinct(v for v in case.grads.values() if isinstance(v, np.ndarray))
+
+
+@contextmanager
+def restored(case: GradsCase) -> Iterator[list[NDArray[Any]]]:
+    """Yield copies of the case's arrays; put the originals back afterwards."""
+    arrays = arrays_of(case)
+    before = [array.copy() for array in arrays]
+    try:
+        yield before
+    finally:
+        for array, original in zip(arrays, before, strict=True):
+            if array.flags.writeable:
+                np.copyto(array, original)
+
+
+def assert_untouched(before: list[NDArray[Any]], after: list[NDArray[Any]]) -> None:
+    """Check that every array is bit-identical to its copy from before."""
+    for old, new in zip(before, after, strict=True):
+        assert old.tobytes() == new.tobytes(), f"{old!r} was changed to {new!r}"
+
+
+def assert_in_place(
+    function: Callable[[dict[str, Any], Any], object], case: GradsCase
+) -> None:
+    """Check that ``function`` keeps keys, array objects, layouts and memory."""
+    keys = list(case.grads)
+    values = list(case.grads.values())
+    views = [array[...] for array in values]
+    layouts = [(a.shape, a.dtype, a.strides, _address(a)) for a in values]
+    with restored(case):
+        function(case.grads, case.threshold)
+        assert list(case.grads) == keys, (
+            f"keys changed from {keys} to {list(case.grads)}"
+        )
+        for key, value, view, layout in zip(keys, values, views, layouts, strict=True):
+            now = case.grads[key]
+            assert now is value, f"grads[{key!r}] was replaced by a new object"
+            assert (now.shape, now.dtype, now.strides, _address(now)) == layout, (
+                f"grads[{key!r}] changed shape, dtype or memory"
+            )
+            assert np.array_equal(view, now, equal_nan=True), (
+                f"a view of grads[{key!r}] does not see the new values"
+            )
+
+
+def _address(array: NDArray[Any]) -> int:
+    address: int = array.__array_interface__["data"][0]
+    return address
+
+
+def copy_grads(grads: dict[str, Any]) -> dict[str, Any]:
+    """Copy the arrays, keeping an array under two keys one array."""
+    copies: dict[int, NDArray[Any]] = {}
+    return {key: copies.setdefault(id(a), a.copy()) for key, a in grads.items()}
+
+
+# The cases.
+
+ORDINARY = gradient_arrays(dtypes=["float32", "float64"], allow_noncontiguous=False)
+"""The core tier's arrays: contiguous float32 and float64, moderate values."""
+
+EXTREME = gradient_arrays(
+    dtypes=["float16", "float32", "float64"],
+    allow_subnormal=True,
+    allow_huge=True,
+    allow_noncontiguous=False,
+)
+"""From subnormals to values whose squares overflow, in every real dtype."""
+
+LAYOUTS = gradient_arrays(dtypes=["float32", "float64"], allow_noncontiguous=True)
+"""Strided, transposed and Fortran-order arrays among contiguous ones."""
+
+Measure = Literal["norm", "largest"]
+Relation = Literal["below", "above", "any"]
+
+
+@st.composite
+def grads_cases(
+    draw: st.DrawFn,
+    arrays: st.SearchStrategy[NDArray[Any]] = ORDINARY,
+    *,
+    measure: Measure = "norm",
+    relation: Relation = "any",
+    allow_aliasing: bool = False,
+    min_size: int = 0,
+) -> GradsCase:
+    """Draw gradients, then a threshold that relates to them as asked.
+
+    Args:
+        draw: Hypothesis's draw function.
+        arrays: where the arrays come from.
+        measure: what the threshold is compared with: the exact 2-norm, or
+            the largest magnitude of any element.
+        relation: ``"below"`` for a threshold below the measure (something
+            to clip), ``"above"`` for one at least the measure plus 1e-6 and
+            the rounding of the least precise dtype (nothing to clip), or
+            ``"any"``.
+        allow_aliasing: let an array stand under two keys.
+        min_size: the fewest entries.
+    """
+    grads = draw(
+        gradient_dicts(
+            arrays, min_size=min_size, max_size=5, allow_aliasing=allow_aliasing
+        )
+    )
+    size = _measure(grads, measure)
+    if relation == "any":
+        relation = draw(st.sampled_from(["below", "above"]))
+    if relation == "below":
+        threshold = size * draw(st.floats(1e-3, 1.0, exclude_max=True))
+        if threshold == 0:
+            threshold = draw(st.floats(1e-3, 1e3))
+    else:
+        margin = 1 + 64 * relative_tolerance(grads.values())
+        threshold = min((size + EPS) * margin * draw(st.floats(1.0, 4.0)), FLOAT64_MAX)
+    return GradsCase(grads=grads, threshold=threshold)
+
+
+def _measure(grads: dict[str, NDArray[Any]], measure: Measure) -> float:
+    if measure == "norm":
+        return float(min(exact_norm(grads.values()), Fraction(FLOAT64_MAX)))
+    return max(
+        (float(np.max(np.abs(a))) for a in grads.values() if a.size), default=0.0
+    )
+
+
+@st.composite
+def bad_cases(draw: st.DrawFn, *, measure: Measure = "norm") -> GradsCase:
+    """Draw valid gradients with one defect, placed where it is reached last."""
+    case = draw(grads_cases(measure=measure, relation="below", min_size=1))
+    defect = draw(
+        st.sampled_from(["integer array", "list", "read-only array", "negative", "nan"])
+    )
+    grads = dict(case.grads)
+    if defect == "negative":
+        return GradsCase(grads=grads, threshold=-case.threshold - 1.0)
+    if defect == "nan":
+        return GradsCase(grads=grads, threshold=math.nan)
+    bad: object
+    if defect == "integer array":
+        bad = np.array([3, -4])
+    elif defect == "list":
+        bad = [3.0, -4.0]
+    else:
+        bad = np.array([3.0, -4.0])
+        bad.flags.writeable = False
+    grads["zz_bad"] = bad
+    return GradsCase(grads=grads, threshold=case.threshold)
+
+
+@st.composite
+def nonfinite_cases(draw: st.DrawFn) -> GradsCase:
+    """Draw gradients that clip, with a NaN or inf in one entry at any position."""
+    case = draw(grads_cases(relation="below"))
+    value = draw(st.sampled_from([math.nan, math.inf, -math.inf]))
+    items = list(case.grads.items())
+    position = draw(st.integers(0, len(items)))
+    dtype = draw(st.sampled_from(["float32", "float64"]))
+    items.insert(position, ("nonfinite", np.array([1.0, value], dtype=dtype)))
+    return GradsCase(grads=dict(items), threshold=case.threshold)
+
+
+ImplT = TypeVar("ImplT")
+
+
+def invariant(
+    check: Callable[[ImplT, GradsCase], None],
+    tier: Tier,
+    cases: st.SearchStrategy[GradsCase],
+) -> Invariant[ImplT, GradsCase]:
+    """Name an invariant after its check."""
+    return Invariant(name=check.__name__, tier=tier, cases=cases, check=check)

@@ -1,0 +1,95 @@
+"""Invariants of element-wise clipping, ``f(grads, clip_value)`` in place.
+
+The ``core`` tier is ordinary contiguous float32 and float64 gradients; the
+``robust`` tier adds odd memory layouts and bad input.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gradclip.verify._grads import (
+    LAYOUTS,
+    GradsCase,
+    arrays_of,
+    assert_in_place,
+    bad_cases,
+    copy_grads,
+    grads_cases,
+    invariant,
+    restored,
+)
+from gradclip.verify._invariant import Invariant
+from gradclip.verify.clipping import bad_input_atomic
+
+__all__ = ["VALUE_INVARIANTS", "ValueFunction"]
+
+ValueFunction = Callable[[dict[str, Any], float], object]
+"""``f(grads, clip_value)``: clip every element to ``[-clip_value, clip_value]``."""
+
+
+def _dtype_bounds(clip_value: float, dtype: np.dtype[Any]) -> tuple[float, float]:
+    """The dtype's values nearest ``clip_value`` from below and from either side."""
+    nearest = dtype.type(clip_value)
+    below = nearest if float(nearest) <= clip_value else np.nextafter(nearest, 0)
+    return float(below), max(clip_value, float(nearest))
+
+
+def _assert_clipped(
+    before: list[NDArray[Any]], after: list[NDArray[Any]], clip_value: float
+) -> None:
+    for old, new in zip(before, after, strict=True):
+        low, high = _dtype_bounds(clip_value, old.dtype)
+        inside = np.abs(old) <= low
+        assert old[inside].tobytes() == new[inside].tobytes(), (
+            f"elements within clip_value={clip_value!r} changed: {old!r} became {new!r}"
+        )
+        outside = ~inside
+        magnitudes = np.abs(new[outside]).astype(np.float64)
+        assert np.all((low <= magnitudes) & (magnitudes <= high)), (
+            f"elements beyond clip_value={clip_value!r} must become +-{clip_value!r} "
+            f"in their dtype: {old!r} became {new!r}"
+        )
+        assert np.all(np.sign(new[outside]) == np.sign(old[outside])), (
+            f"{old!r} changed sign: {new!r}"
+        )
+
+
+def elements_clipped(function: ValueFunction, case: GradsCase) -> None:
+    """Elements within clip_value stay bit-identical; the rest become +-clip_value."""
+    with restored(case) as before:
+        function(case.grads, case.threshold)
+        _assert_clipped(before, arrays_of(case), case.threshold)
+
+
+def in_place_identity(function: ValueFunction, case: GradsCase) -> None:
+    """The dict keeps its keys and array objects, whose views see the new values."""
+    assert_in_place(function, case)
+
+
+def idempotent(function: ValueFunction, case: GradsCase) -> None:
+    """Clipping twice gives bit-identically what clipping once gives."""
+    once = copy_grads(case.grads)
+    function(once, case.threshold)
+    twice = copy_grads(once)
+    function(twice, case.threshold)
+    for key, array in once.items():
+        assert array.tobytes() == twice[key].tobytes(), f"grads[{key!r}] changed again"
+
+
+def odd_layouts(function: ValueFunction, case: GradsCase) -> None:
+    """Strided, transposed, Fortran-order, 0-d and empty arrays clip correctly."""
+    elements_clipped(function, case)
+    assert_in_place(function, case)
+
+
+VALUE_INVARIANTS: tuple[Invariant[ValueFunction, GradsCase], ...] = (
+    invariant(elements_clipped, "core", grads_cases(measure="largest")),
+    invariant(in_place_identity, "core", grads_cases(measure="largest")),
+    invariant(idempotent, "core", grads_cases(measure="largest")),
+    invariant(odd_layouts, "robust", grads_cases(LAYOUTS, measure="largest")),
+    invariant(bad_input_atomic, "robust", bad_cases(measure="largest")),
+)
+"""Every value-clipping invariant, core tier first."""
