@@ -100,7 +100,8 @@ def _assert_common_factor(
     for old, new in zip(before, after, strict=True):
         assert not np.any(new[old == 0]), f"zeros of {old!r} changed: {new!r}"
         assert np.all(np.abs(new) <= np.abs(old)), f"{old!r} grew to {new!r}"
-        assert np.all(new.real * old.real >= 0), f"{old!r} changed sign: {new!r}"
+        same_sign = (new == 0) | (np.signbit(new.real) == np.signbit(old.real))
+        assert np.all(same_sign), f"{old!r} changed sign: {new!r}"
     nonempty = [i for i, array in enumerate(before) if array.size]
     if not nonempty:
         return

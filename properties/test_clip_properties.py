@@ -1,0 +1,122 @@
+"""Properties of clipping by global norm: thin wrappers over gradclip.verify.
+
+Each test draws the invariant's own cases and runs its check on the
+implementation chosen with ``--clip-impl`` (gradclip's ``clip_grads`` by
+default). Each docstring states the property.
+"""
+
+import sys
+
+import numpy as np
+from hypothesis import example, given, note
+
+from gradclip.verify import CLIP_INVARIANTS, ClipFunction, GradsCase
+from gradclip.verify._grads import arrays_of
+from gradclip.verify._oracle import exact_norm, show
+
+INVARIANTS = {invariant.name: invariant for invariant in CLIP_INVARIANTS}
+
+
+def _check(name: str, clip_impl: ClipFunction, case: GradsCase) -> None:
+    arrays = arrays_of(case)
+    if all(np.isfinite(array).all() for array in arrays):
+        note(f"exact norm before clipping: {show(exact_norm(arrays))}")
+    note(f"case: {case!r}")
+    INVARIANTS[name].check(clip_impl, case)
+
+
+@given(case=INVARIANTS["norm_bound"].cases)
+def test_norm_bound(clip_impl: ClipFunction, case: GradsCase) -> None:
+    """After clipping, the norm is at most max_norm (up to rounding)."""
+    _check("norm_bound", clip_impl, case)
+
+
+@given(case=INVARIANTS["clip_to_bound"].cases)
+def test_clip_to_bound(clip_impl: ClipFunction, case: GradsCase) -> None:
+    """A norm n above max_norm ends in [max_norm * n / (n + 1e-6), max_norm]."""
+    _check("clip_to_bound", clip_impl, case)
+
+
+@given(case=INVARIANTS["direction_preserved"].cases)
+def test_direction_preserved(clip_impl: ClipFunction, case: GradsCase) -> None:
+    """Every array becomes the original times one common factor c in (0, 1]."""
+    _check("direction_preserved", clip_impl, case)
+
+
+@given(case=INVARIANTS["in_place_identity"].cases)
+def test_in_place_identity(clip_impl: ClipFunction, case: GradsCase) -> None:
+    """The dict keeps its keys and array objects, whose views see the new values."""
+    _check("in_place_identity", clip_impl, case)
+
+
+@given(case=INVARIANTS["noop_below_threshold"].cases)
+def test_noop_below_threshold(clip_impl: ClipFunction, case: GradsCase) -> None:
+    """When norm + 1e-6 <= max_norm, every array stays bit-identical."""
+    _check("noop_below_threshold", clip_impl, case)
+
+
+@given(case=INVARIANTS["exact_returned_norm"].cases)
+def test_exact_returned_norm(clip_impl: ClipFunction, case: GradsCase) -> None:
+    """A returned norm equals the exact norm within 1e-12 (1e-6 below float64)."""
+    _check("exact_returned_norm", clip_impl, case)
+
+
+@given(case=INVARIANTS["order_independence"].cases)
+def test_order_independence(clip_impl: ClipFunction, case: GradsCase) -> None:
+    """Clipping the same arrays under reversed key order gives the same result."""
+    _check("order_independence", clip_impl, case)
+
+
+@given(case=INVARIANTS["scale_equivariance"].cases)
+def test_scale_equivariance(clip_impl: ClipFunction, case: GradsCase) -> None:
+    """Scaling gradients and max_norm by 2**k scales the result by 2**k."""
+    _check("scale_equivariance", clip_impl, case)
+
+
+@given(case=INVARIANTS["clipping_at_extremes"].cases)
+@example(  # a norm beyond float64 once zeroed float16 arrays
+    case=GradsCase(
+        threshold=1.5e308,
+        grads={"a": np.array(1.0, np.float16), "b": np.array([1.5e308, 1.5e308])},
+    )
+)
+@example(  # float32 squares overflow: the seed's norm becomes inf
+    case=GradsCase(threshold=5.0, grads={"W": np.array([1e20, 1e20], np.float32)})
+)
+@example(  # subnormal norm: exact only to 2**-1074
+    case=GradsCase(threshold=1.0, grads={"A": np.array([5e-324, 5e-324])})
+)
+def test_clipping_at_extremes(clip_impl: ClipFunction, case: GradsCase) -> None:
+    """From subnormals to values whose squares overflow, clipping stays correct."""
+    _check("clipping_at_extremes", clip_impl, case)
+
+
+@given(case=INVARIANTS["odd_layouts"].cases)
+def test_odd_layouts(clip_impl: ClipFunction, case: GradsCase) -> None:
+    """Strided, transposed, Fortran-order, 0-d and empty arrays clip correctly."""
+    _check("odd_layouts", clip_impl, case)
+
+
+@given(case=INVARIANTS["aliasing_counted_once"].cases)
+def test_aliasing_counted_once(clip_impl: ClipFunction, case: GradsCase) -> None:
+    """An array under two keys is counted once in the norm and scaled once."""
+    _check("aliasing_counted_once", clip_impl, case)
+
+
+@given(case=INVARIANTS["nonfinite_untouched"].cases)
+def test_nonfinite_untouched(clip_impl: ClipFunction, case: GradsCase) -> None:
+    """Gradients holding NaN or inf are left bit-identical, raising or not."""
+    _check("nonfinite_untouched", clip_impl, case)
+
+
+@given(case=INVARIANTS["bad_input_atomic"].cases)
+def test_bad_input_atomic(clip_impl: ClipFunction, case: GradsCase) -> None:
+    """Bad input raises TypeError or ValueError and leaves every array as it was."""
+    _check("bad_input_atomic", clip_impl, case)
+
+
+def test_every_clip_invariant_has_a_property() -> None:
+    """Each invariant of the package is wrapped here, under its own name."""
+    module = sys.modules[__name__]
+    missing = [name for name in INVARIANTS if not hasattr(module, f"test_{name}")]
+    assert not missing, f"invariants without a property test: {missing}"
