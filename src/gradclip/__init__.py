@@ -5,6 +5,7 @@ The package imports NumPy only. The Hypothesis strategies live in
 need the ``hypothesis`` extra.
 """
 
+from gradclip._typing import FloatArray, GradArray, Grads, RealGrads, RealNumber
 from gradclip.clipping import (
     NonFiniteGradientError,
     clip_grads,
@@ -26,9 +27,14 @@ from gradclip.net import TwoLayerNet
 __all__ = [
     "Affine",
     "ErrorSummary",
+    "FloatArray",
+    "GradArray",
     "GradientCheck",
+    "Grads",
     "Model",
     "NonFiniteGradientError",
+    "RealGrads",
+    "RealNumber",
     "Relu",
     "SoftmaxWithLoss",
     "TwoLayerNet",

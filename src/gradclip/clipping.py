@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from gradclip._norms import REAL_DTYPES, ScaledNorm, is_finite, norm
-from gradclip._typing import GradArray, Grads, RealNumber
+from gradclip._typing import GradArray, Grads, RealGrads, RealNumber
 from gradclip._validation import (
     GradEntries,
     check_flag,
@@ -175,7 +175,7 @@ def clip_grads_with_norm(
     _scale_to(entries.arrays, limit, ScaledNorm(known), epsilon)
 
 
-def clip_grads_value(grads: Grads, clip_value: RealNumber) -> None:
+def clip_grads_value(grads: RealGrads, clip_value: RealNumber) -> None:
     """Clip every gradient element to ``[-clip_value, clip_value]`` in place.
 
     The bound is rounded down to each array's dtype, so no element ends up

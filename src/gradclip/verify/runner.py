@@ -16,7 +16,7 @@ from typing import Any
 from hypothesis import HealthCheck, find, settings
 from hypothesis.errors import NoSuchExample
 
-from gradclip.verify._invariant import Invariant
+from gradclip.verify._invariant import ImplT, Invariant
 
 __all__ = ["Outcome", "run_invariants"]
 
@@ -44,12 +44,12 @@ class Outcome:
 
 
 def run_invariants(
-    invariants: Iterable[Invariant[Any, Any]],
-    implementation: object,
+    invariants: Iterable[Invariant[ImplT, Any]],
+    implementation: ImplT,
     *,
     max_examples: int,
     derandomize: bool = False,
-    on_start: Callable[[Invariant[Any, Any]], None] = lambda invariant: None,
+    on_start: Callable[[Invariant[ImplT, Any]], None] = lambda invariant: None,
 ) -> Iterator[Outcome]:
     """Check each invariant in turn, yielding its outcome as soon as it is known.
 

@@ -12,6 +12,7 @@ from gradclip import clip_grads, clip_grads_value, clip_grads_with_norm, global_
 f64: dict[str, NDArray[np.float64]] = {"W": np.zeros(3)}
 ints: dict[str, NDArray[np.int64]] = {"W": np.zeros(3, dtype=np.int64)}
 bools: list[NDArray[np.bool_]] = [np.zeros(3, dtype=np.bool_)]
+complex_grads: list[NDArray[np.complex128]] = [np.zeros(3, dtype=np.complex128)]
 
 # Integer and boolean arrays are not gradients.
 clip_grads(ints, 1.0)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
@@ -42,6 +43,8 @@ clip_grads_with_norm(f64, 1.0, total_norm="2")  # type: ignore[arg-type]  # pyri
 s: str = clip_grads(f64, 1.0)  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
 n: int = global_norm(f64)  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
 a: NDArray[np.float64] = clip_grads(f64, 1.0)  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
+# Element-wise clipping has no meaning for complex numbers.
+clip_grads_value(complex_grads, 1.0)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
 v: float = clip_grads_value(f64, 1.0)  # type: ignore[func-returns-value, assignment]  # pyright: ignore[reportAssignmentType]
 
 # Wrong keyword names, missing arguments, keyword-only options given by position.

@@ -1,14 +1,20 @@
 """The types the clipping functions return, as users see them."""
 
 from collections import OrderedDict
-from typing import assert_type
+from collections.abc import Mapping, Sequence
+from typing import Any, assert_type
 
 import numpy as np
 from numpy.typing import NDArray
 
 import gradclip
 from gradclip import (
+    FloatArray,
+    GradArray,
+    Grads,
     NonFiniteGradientError,
+    RealGrads,
+    RealNumber,
     clip_grads,
     clip_grads_value,
     clip_grads_with_norm,
@@ -37,3 +43,18 @@ assert_type(clip_grads_value(ordered, clip_value=1), None)
 error = NonFiniteGradientError("gradients must be finite")
 assert_type(error, NonFiniteGradientError)
 value_error: ValueError = error
+
+
+# The public aliases, for annotating user code.
+def annotated(
+    grads: Grads, real: RealGrads, array: GradArray, floats: FloatArray, n: RealNumber
+) -> None:
+    assert_type(grads, Mapping[Any, GradArray] | Sequence[GradArray])
+    assert_type(real, Mapping[Any, FloatArray] | Sequence[FloatArray])
+    assert_type(array, NDArray[np.floating[Any] | np.complexfloating[Any, Any]])
+    assert_type(floats, NDArray[np.floating[Any]])
+    assert_type(n, float | int | np.floating[Any] | np.integer[Any])
+    assert_type(clip_grads(real, n), float)
+    assert_type(grads, Grads)
+    assert_type(real, RealGrads)
+    assert_type(n, RealNumber)
