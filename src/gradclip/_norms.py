@@ -33,7 +33,7 @@ from gradclip._typing import GradArray
 
 __all__ = ["CHUNK", "REAL_DTYPES", "ScaledNorm", "is_finite", "norm"]
 
-CHUNK = 1 << 16
+CHUNK = 1 << 18
 """Elements per chunk: the bound on every temporary array."""
 
 REAL_DTYPES: dict[np.dtype[Any], np.dtype[np.floating[Any]]] = {
@@ -45,7 +45,7 @@ REAL_DTYPES: dict[np.dtype[Any], np.dtype[np.floating[Any]]] = {
 }
 """The dtype of the real and imaginary parts of each supported dtype."""
 
-_ROW = {np.dtype(np.float32): 64, np.dtype(np.float64): 4096}
+_ROW = {np.dtype(np.float32): 256, np.dtype(np.float64): 4096}
 """Row length per dtype: float32 rows are short because BLAS sums them in float32."""
 
 _FAST_SUM_MIN = {np.dtype(np.float32): 2.0**-60, np.dtype(np.float64): 2.0**-900}

@@ -15,6 +15,7 @@ __all__ = ["main"]
 _COMMANDS = {
     "demo": ("gradclip.demo", "print the seed notebook's examples"),
     "verify": ("gradclip.verify.command", "check an implementation's invariants"),
+    "bench": ("gradclip.bench", "time clipping and backprop against baselines"),
 }
 
 

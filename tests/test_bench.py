@@ -1,0 +1,168 @@
+"""``gradclip bench`` runs end to end at tiny sizes; its parts measure honestly.
+
+No timing is asserted: timings belong to the benchmark's report, not to tests.
+"""
+
+import argparse
+import importlib.util
+import re
+
+import numpy as np
+import pytest
+
+from gradclip import clip_grads, global_norm
+from gradclip._typing import GradArray
+from gradclip.bench import WORKLOADS, configure, run
+from gradclip.bench._baselines import BandwidthBound, seed_clip_grads
+from gradclip.bench._report import Tally
+from gradclip.bench._targets import Target
+from gradclip.bench._timing import median_times, peak_extra_bytes
+
+_HAS_TORCH = importlib.util.find_spec("torch") is not None
+_CLIP_HEADER = (
+    "| workload | case | gradclip | seed | bound | torch | gradclip/bound "
+    "| gradclip/torch | seed/gradclip | gradclip memory | seed memory |"
+)
+
+
+def _bench(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    parser = argparse.ArgumentParser(prog="gradclip bench")
+    configure(parser)
+    assert run(parser.parse_args(argv)) == 0
+    return capsys.readouterr().out
+
+
+def _squeezed(text: str) -> str:
+    """``text`` with the tables' padding removed."""
+    return re.sub(r" {2,}", " ", text)
+
+
+def _grads(rng: np.random.Generator) -> dict[str, GradArray]:
+    return {
+        "W": rng.standard_normal((30, 20)).astype(np.float32),
+        "b": rng.standard_normal(20),
+    }
+
+
+def test_bench_quick_prints_every_row_and_exits_zero(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = _squeezed(_bench(["--quick"], capsys))
+    assert out.startswith("machine: ")
+    assert "threads: " in out
+    assert _CLIP_HEADER in out
+    for workload in ("gpt2", "small", "mixed"):
+        for case in ("below", "above"):
+            assert f"\n| {workload} | {case} | " in out
+    assert out.count("| TwoLayerNet ") == 2
+    assert '| check_gradients 8-5-3, batch 4 | mode="fast" |' in out
+    assert out.rstrip().endswith("targets: not judged at these sizes")
+    assert ("torch not importable: skipped" in out) is not _HAS_TORCH
+
+
+def test_bench_workload_option_selects_the_rows(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = _squeezed(_bench(["--quick", "--repeat", "1", "--workload", "small"], capsys))
+    rows = re.findall(r"^\| (\w+) \| (below|above) \|", out, flags=re.MULTILINE)
+    assert rows == [("small", "below"), ("small", "above")]
+    assert "TwoLayerNet" not in out
+    assert "check_gradients" not in out
+
+
+@pytest.mark.skipif(_HAS_TORCH, reason="checks the output without torch")
+def test_bench_without_torch_marks_its_columns_not_available(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = _squeezed(_bench(["--quick", "--repeat", "1", "--workload", "gpt2"], capsys))
+    row = re.search(r"^\| gpt2 \| below \|.*$", out, flags=re.MULTILINE)
+    assert row is not None
+    cells = [cell.strip() for cell in row.group(0).strip("|").split("|")]
+    assert cells[5] == "n/a"  # the torch time
+    assert cells[7] == "n/a"  # gradclip/torch
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--repeat", "0"], r"N must be >= 1, got 0"),
+        (["--repeat", "two"], r"invalid _positive_int value: 'two'"),
+        (["--workload", "resnet"], r"invalid choice: 'resnet'"),
+    ],
+    ids=["bench --repeat 0", "bench --repeat two", "bench --workload resnet"],
+)
+def test_bench_rejects_invalid_arguments(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    parser = argparse.ArgumentParser(prog="gradclip bench")
+    configure(parser)
+    with pytest.raises(SystemExit):
+        parser.parse_args(argv)
+    assert re.search(message, capsys.readouterr().err)
+
+
+def test_bench_workloads_are_the_documented_ones() -> None:
+    assert WORKLOADS == ("gpt2", "small", "mixed", "net", "gradcheck")
+
+
+def test_seed_clip_grads_clips_like_gradclip() -> None:
+    rng = np.random.default_rng(1)
+    ours, seeds = _grads(rng), _grads(np.random.default_rng(1))
+    max_norm = global_norm(ours) / 3
+    clip_grads(ours, max_norm)
+    seed_clip_grads(seeds, max_norm)
+    for key, grad in ours.items():
+        np.testing.assert_allclose(seeds[key], grad, rtol=1e-6)
+
+
+@pytest.mark.parametrize("multiple", [0.5, 2.0])
+def test_bandwidth_bound_clips_to_max_norm(multiple: float) -> None:
+    grads = _grads(np.random.default_rng(2))
+    norm = global_norm(grads)
+    BandwidthBound(list(grads.values()))(norm * multiple)
+    assert global_norm(grads) == pytest.approx(min(norm, norm * multiple), rel=1e-6)
+
+
+def test_median_times_restores_before_every_call() -> None:
+    calls: list[str] = []
+    times = median_times(
+        {"a": lambda: calls.append("a"), "b": lambda: calls.append("b")},
+        repeat=3,
+        before=lambda: calls.append("restore"),
+    )
+    assert set(times) == {"a", "b"}
+    turns = [["a", "b"], ["b", "a"], ["a", "b"]]  # each turn starts one further
+    assert calls == [
+        call for turn in turns for name in turn for call in ("restore", name)
+    ]
+
+
+def test_peak_extra_bytes_sees_a_numpy_temporary() -> None:
+    assert peak_extra_bytes(lambda: np.ones(1_000_000).sum()) >= 8_000_000
+
+
+@pytest.mark.parametrize(
+    ("value", "target", "cell"),
+    [
+        (1.2, Target(1.25), "1.2 (met <=1.25)"),
+        (1.3, Target(1.25), "1.3 (MISSED <=1.25)"),
+        (2.5, Target(2.0, at_least=True), "2.5 (met >=2)"),
+        (0.9, None, "0.9"),
+        (None, Target(1.0), "n/a"),
+    ],
+)
+def test_tally_cell_marks_the_target(
+    value: float | None, target: Target | None, cell: str
+) -> None:
+    assert Tally().cell("gpt2 above gradclip/bound", value, target) == cell
+
+
+def test_tally_summary_names_each_missed_target() -> None:
+    tally = Tally()
+    tally.cell("gpt2 above gradclip/bound", 1.3, Target(1.25))
+    tally.cell("small above seed/gradclip", 3.0, Target(2.0, at_least=True))
+    tally.cell("gpt2 above gradclip/torch", None, Target(1.0))
+    assert tally.summary() == (
+        "targets: 1 met, 1 missed, 1 not measured (torch not importable)\n"
+        "  missed: gpt2 above gradclip/bound 1.3 (target <=1.25)"
+    )
