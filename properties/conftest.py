@@ -42,12 +42,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         )
 
 
+_IMPLEMENTATIONS = pytest.StashKey[dict[str, Any]]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Load the implementations now, so that a bad MODULE:ATTR is a usage error."""
+    loaded = {}
+    for kind in _OPTIONS:
+        target = config.getoption(f"--{kind}-impl")
+        try:
+            loaded[kind] = load(target)
+        except UsageError as error:
+            raise pytest.UsageError(f"--{kind}-impl: {error}") from None
+    config.stash[_IMPLEMENTATIONS] = loaded
+
+
 def _implementation(config: pytest.Config, kind: str) -> Any:
-    target = config.getoption(f"--{kind}-impl")
-    try:
-        return load(target)
-    except UsageError as error:
-        raise pytest.UsageError(f"--{kind}-impl: {error}") from None
+    return config.stash[_IMPLEMENTATIONS][kind]
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ import argparse
 import importlib
 import os
 import sys
+import textwrap
 from typing import Any
 
 __all__ = ["configure", "run"]
@@ -116,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
             if not outcome.passed:
                 failed += 1
                 print(f"     counterexample: {outcome.counterexample}")
-                print(f"     {outcome.error}")
+                print(textwrap.indent(str(outcome.error), "     "))
     print(f"{failed} invariant(s) failed" if failed else "all invariants hold")
     return 1 if failed else 0
 

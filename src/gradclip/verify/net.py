@@ -175,7 +175,8 @@ def _problems(draw: st.DrawFn, *, logit_scale: float = 1.0) -> NetProblem:
     about 1e-3, where the book's ``log(y + 1e-7)`` still agrees with the
     exact loss's gradient to 1e-4.
     """
-    sizes = draw(net_sizes(min_size=1, max_size=5))
+    input_size, hidden_size, classes = draw(net_sizes(min_size=1, max_size=5))
+    sizes = (input_size, hidden_size, max(classes, 2))  # one class is no classifier
     batch = draw(st.integers(1, 4))
     params = draw(net_params(*sizes, max_magnitude=0.3))
     if logit_scale != 1.0:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from hypothesis import HealthCheck, find, settings
+from hypothesis import HealthCheck, Phase, find, settings
 from hypothesis.errors import NoSuchExample
 
 from gradclip.verify._invariant import ImplT, Invariant
@@ -49,6 +49,7 @@ def run_invariants(
     *,
     max_examples: int,
     derandomize: bool = False,
+    shrink: bool = True,
     on_start: Callable[[Invariant[ImplT, Any]], None] = lambda invariant: None,
 ) -> Iterator[Outcome]:
     """Check each invariant in turn, yielding its outcome as soon as it is known.
@@ -58,6 +59,8 @@ def run_invariants(
         implementation: what their checks are called with.
         max_examples: how many cases to try per invariant before passing it.
         derandomize: draw the same cases on every run.
+        shrink: shrink a failing case to a minimal one (slower); without it
+            the first failing case found is reported.
         on_start: called with each invariant before its search begins.
 
     Yields:
@@ -69,6 +72,7 @@ def run_invariants(
         deadline=None,
         derandomize=derandomize,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        phases=[Phase.generate, Phase.shrink] if shrink else [Phase.generate],
     )
     for invariant in invariants:
         on_start(invariant)
