@@ -4,6 +4,7 @@ import math
 from collections import OrderedDict
 from collections.abc import Callable
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -630,3 +631,102 @@ def test_clip_grads_rate_below_float64_range_keeps_precision(
     grads = [np.array(values)]
     clip_grads(grads, max_norm=max_norm, eps=0.0)
     np.testing.assert_allclose(grads[0], expected, rtol=1e-15, atol=5e-324)
+
+
+# Regressions found in review.
+
+
+@pytest.mark.parametrize(
+    ("values", "norm_type"),
+    [([0.5], 1100.0), ([3.0], 1e6), ([5e-324], 20.0), ([3.0, -4.0, 1e-300], 5000.0)],
+    ids=["p=1100", "p=1e6", "subnormal,p=20", "p=5000"],
+)
+def test_regression_large_norm_type_underflowed_to_zero(
+    values: list[float], norm_type: float
+) -> None:
+    array = np.array(values)
+    largest = float(np.max(np.abs(array)))
+    result = global_norm([array], norm_type=norm_type)
+    assert largest <= result <= largest * array.size ** (1 / norm_type) * (1 + 1e-15)
+
+
+def test_regression_large_norm_type_clips() -> None:
+    grads = [np.array([3.0, 4.0])]
+    assert clip_grads(grads, 1.0, norm_type=5000) == pytest.approx(4.0, rel=1e-15)
+    np.testing.assert_allclose(grads[0], [0.75, 1.0], rtol=1e-6)
+
+
+def test_regression_norm_plus_eps_overflowing_zeroed_the_gradients() -> None:
+    grads = [np.array([1.7e308])]
+    clip_grads(grads, 1e308, eps=1e308)
+    np.testing.assert_allclose(grads[0], [1.7e308 / 2.7 * 1.0], rtol=1e-15)
+
+
+def test_regression_value_bound_beyond_the_dtype_warned() -> None:
+    grads: list[Array] = [
+        np.array([1.0, -7e4], np.float32),
+        np.array([2.0], np.float16),
+    ]
+    clip_grads_value(grads, 1e300)
+    np.testing.assert_array_equal(grads[0], [1.0, -7e4])
+    np.testing.assert_array_equal(grads[1], [2.0])
+
+
+def test_regression_int_thresholds_beyond_float64() -> None:
+    grads = [np.array([3.0, 4.0])]
+    assert clip_grads(grads, 10**400) == 5.0
+    np.testing.assert_array_equal(grads[0], [3.0, 4.0])
+    assert global_norm(grads, norm_type=10**400) == 4.0
+    with pytest.raises(ValueError, match=r"eps must be a finite non-negative number"):
+        clip_grads(grads, 1.0, eps=10**400)
+
+
+def test_regression_negative_zero_threshold_flipped_signs() -> None:
+    """-0.0 is the threshold 0: zeros keep the sign of what they replace."""
+    for clip in (clip_grads, clip_grads_value):
+        grads = [np.array([3.0, -4.0])]
+        clip(grads, -0.0)
+        np.testing.assert_array_equal(np.signbit(grads[0]), [False, True])
+
+
+def test_clip_grads_counts_two_views_of_the_same_elements_once() -> None:
+    a = np.array([3.0, 4.0])
+    assert clip_grads({"a": a, "same": a[:], "again": a.view()}, 1.0) == 5.0
+    np.testing.assert_allclose(a, [0.6, 0.8], rtol=1e-6)
+
+
+def test_clip_grads_accepts_disjoint_views_of_one_buffer() -> None:
+    flat = np.arange(1.0, 13.0)
+    norm = float(np.linalg.norm(flat))
+    views = {"rows": flat[:6].reshape(2, 3), "odd": flat[7::2], "even": flat[6::2]}
+    assert clip_grads(views, 1.0) == pytest.approx(norm, rel=1e-15)
+    assert float(np.linalg.norm(flat)) == pytest.approx(1.0, rel=1e-6)
+
+
+def test_clip_grads_refuses_views_that_overlap_in_part() -> None:
+    W = np.arange(1.0, 7.0).reshape(2, 3)
+    before = W.copy()
+    with pytest.raises(
+        ValueError, match=r"grads\['W'\] and grads\['column'\] must not overlap"
+    ):
+        clip_grads({"W": W, "column": W[:, 0]}, 1.0)
+    np.testing.assert_array_equal(W, before)
+
+
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
+def test_clip_grads_scales_matrix_and_memmap_subclasses_in_place(
+    tmp_path: Path,
+) -> None:
+    matrix = np.matrix([[3.0, 4.0]])
+    mapped = np.memmap(tmp_path / "g.dat", dtype=np.float32, mode="w+", shape=(2,))
+    mapped[:] = [0.0, 12.0]
+    assert clip_grads({"m": matrix, "mm": mapped}, 1.0) == 13.0
+    np.testing.assert_allclose(matrix, [[3 / 13, 4 / 13]], rtol=1e-6)
+    np.testing.assert_allclose(mapped, [0.0, 12 / 13], rtol=1e-6)
+    assert type(matrix) is np.matrix
+
+
+def test_clip_grads_refuses_masked_arrays() -> None:
+    masked = np.ma.array([3.0, 4.0, 100.0], mask=[False, False, True])
+    with pytest.raises(TypeError, match=r"grads\['m'\] must be a plain NumPy array"):
+        clip_grads({"m": masked}, 1.0)

@@ -204,15 +204,19 @@ def _nan_or_max(values: Iterable[float]) -> float:
 def _p_norm(
     arrays: Sequence[GradArray], norm_type: float, largest: float
 ) -> ScaledNorm:
-    """Return (sum |x / largest|**p)**(1/p) scaled back: no overflow for any p."""
-    exponent = _scale_exponent(largest)
-    scale = math.ldexp(1.0, -exponent)
+    """Return ``largest * (sum |x / largest|**p)**(1/p)``: no overflow for any p.
+
+    The largest term is exactly 1, so the sum is at least 1 and cannot
+    underflow however large p is; terms that do underflow are below 2**-1074
+    of it.
+    """
     terms: list[float] = []
     for array in arrays:
         for chunk in _chunks(array):
-            scaled = np.multiply(np.abs(chunk), scale, dtype=np.float64)
+            scaled = np.divide(np.abs(chunk), largest, dtype=np.float64)
             terms.append(float(np.add.reduce(np.power(scaled, norm_type, out=scaled))))
-    return ScaledNorm(math.fsum(terms) ** (1 / norm_type), exponent)
+    mantissa, exponent = math.frexp(largest)
+    return ScaledNorm(mantissa * math.fsum(terms) ** (1 / norm_type), exponent)
 
 
 def _scale_exponent(largest: float) -> int:

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from gradclip._memory import merge_shared_views
 from gradclip._typing import GradArray
 
 __all__ = [
@@ -39,16 +40,27 @@ class GradEntries:
     """The gradients of one call: its entries and their distinct arrays.
 
     Attributes:
-        items: every ``(key, array)`` entry; a sequence's keys are indices.
-        arrays: the distinct array objects, each once, in first-seen order.
+        items: every ``(key, value)`` entry; a sequence's keys are indices.
+        arrays: the distinct arrays, each once, in first-seen order, as plain
+            ``ndarray`` views (of ``np.matrix`` or ``np.memmap`` entries too).
+        sources: the ``id`` of the entry value behind each array.
+        repeats: for a value that views the same elements as an earlier
+            one, the ``id`` of that earlier value.
     """
 
     items: tuple[tuple[object, GradArray], ...]
     arrays: tuple[GradArray, ...]
+    sources: tuple[int, ...]
+    repeats: dict[int, int]
 
-    def labels_of(self, array: GradArray) -> list[str]:
-        """Return the labels (``grads['W1']``) of every entry holding ``array``."""
-        return [_label(key) for key, value in self.items if value is array]
+    def labels_of(self, position: int) -> list[str]:
+        """Return the labels (``grads['W1']``) of the entries holding an array."""
+        source = self.sources[position]
+        return [
+            _label(key)
+            for key, value in self.items
+            if self.repeats.get(id(value), id(value)) == source
+        ]
 
 
 def collect_grads(
@@ -56,30 +68,56 @@ def collect_grads(
 ) -> GradEntries:
     """Check ``grads`` and return its entries and distinct arrays.
 
+    An array object under two keys, or two views of the very same elements,
+    is one gradient: it appears once in ``arrays``.
+
     Args:
         grads: a mapping of keys to arrays, or a sequence of arrays.
         writeable: require every array to be writeable (in-place functions).
         allow_complex: accept complex64 and complex128 arrays.
 
     Returns:
-        The entries, with an array that appears under several keys kept once.
+        The entries and their distinct arrays.
 
     Raises:
         TypeError: ``grads`` is not a mapping or sequence, or an entry is not
-            a NumPy array of a supported floating dtype.
-        ValueError: ``writeable`` is set and an array is read-only.
+            a NumPy array of a supported floating dtype (masked arrays are
+            not: their mask would be ignored).
+        ValueError: ``writeable`` is set and an array is read-only, or two
+            arrays overlap in memory without being the same view.
     """
     items = _items(grads)
     dtypes = _SUPPORTED_DTYPES if allow_complex else _REAL_DTYPES
     for key, value in items:
         if (
-            not isinstance(value, np.ndarray)
+            not _is_plain_array(value)
             or value.dtype not in dtypes
             or (writeable and not value.flags.writeable)
         ):
             _raise_for_entry(_label(key), value, dtypes)
-    distinct = {id(array): array for _, array in items}
-    return GradEntries(items=items, arrays=tuple(distinct.values()))
+    objects = {id(value): value for _, value in items}
+    identities = list(objects)
+    arrays = [
+        a if type(a) is np.ndarray else a.view(np.ndarray) for a in objects.values()
+    ]
+
+    def label(position: int) -> str:
+        return next(_label(k) for k, v in items if id(v) == identities[position])
+
+    repeats = merge_shared_views(arrays, label)
+    return GradEntries(
+        items=items,
+        arrays=tuple(a for i, a in enumerate(arrays) if i not in repeats),
+        sources=tuple(x for i, x in enumerate(identities) if i not in repeats),
+        repeats={identities[i]: identities[j] for i, j in repeats.items()},
+    )
+
+
+def _is_plain_array(value: object) -> bool:
+    """An ndarray or a subclass that keeps its data plain (not a masked array)."""
+    return type(value) is np.ndarray or (
+        isinstance(value, np.ndarray) and not isinstance(value, np.ma.MaskedArray)
+    )
 
 
 def _items(grads: object) -> tuple[tuple[Any, Any], ...]:
@@ -102,6 +140,11 @@ def _raise_for_entry(
     label: str, array: object, dtypes: frozenset[np.dtype[Any]]
 ) -> None:
     """Raise the error that explains why the entry ``label`` was refused."""
+    if isinstance(array, np.ma.MaskedArray):
+        raise TypeError(
+            f"{label} must be a plain NumPy array, got a masked array "
+            "(its mask would be ignored; pass array.filled(0) to clip its data)"
+        )
     if not isinstance(array, np.ndarray):
         raise TypeError(
             f"{label} must be a NumPy array, "
@@ -125,7 +168,11 @@ def _check_real(name: str, value: object) -> float:
             f"{name} must be a real number, "
             f"got {name}={_short(value)} of type {type(value).__name__}"
         )
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond float64's range
+        number = -math.inf if value < 0 else math.inf
+    return number + 0.0  # -0.0 becomes 0.0
 
 
 def check_nonnegative(name: str, value: object, *, allow_inf: bool) -> float:

@@ -203,7 +203,8 @@ def clip_grads_value(grads: RealGrads, clip_value: RealNumber) -> None:
     if bound == math.inf:
         return
     for array in entries.arrays:
-        limit = array.dtype.type(bound)
+        largest = float(np.finfo(REAL_DTYPES[array.dtype]).max)
+        limit = array.dtype.type(min(bound, largest))
         if float(limit) > bound:
             limit = np.nextafter(limit, array.dtype.type(0))
         np.clip(array, -limit, limit, out=array)
@@ -243,6 +244,8 @@ def _rate(limit: float, total: ScaledNorm, eps: float) -> tuple[float, int] | No
     value = float(total)
     if value == math.inf:
         divisor, shift = total.mantissa, total.exponent
+    elif value + eps == math.inf:
+        divisor, shift = value / 2 + eps / 2, 1
     else:
         divisor, shift = value + eps, 0
     if divisor == 0:
@@ -281,9 +284,9 @@ def _scalar_for(dtype: np.dtype[Any], factor: float) -> np.floating[Any]:
 def _nonfinite_message(entries: GradEntries) -> str:
     culprits = [
         label
-        for array in entries.arrays
+        for position, array in enumerate(entries.arrays)
         if not is_finite(array)
-        for label in entries.labels_of(array)
+        for label in entries.labels_of(position)
     ]
     return (
         "gradients must be finite to be clipped, got NaN or inf in "
