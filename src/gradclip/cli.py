@@ -10,7 +10,7 @@ import argparse
 import importlib
 from collections.abc import Sequence
 
-__all__ = ["main"]
+__all__ = ["main", "positive_int"]
 
 _COMMANDS = {
     "demo": ("gradclip.demo", "print the seed notebook's examples"),
@@ -31,3 +31,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     status: int = args.run(args)
     return status
+
+
+def positive_int(text: str) -> int:
+    """Parse a command-line count: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number, got {text!r}"
+        ) from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value

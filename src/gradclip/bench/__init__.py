@@ -29,6 +29,7 @@ from gradclip.bench._report import (
 )
 from gradclip.bench._torch import load_torch
 from gradclip.bench._workloads import gradient_workloads
+from gradclip.cli import positive_int
 
 __all__ = ["WORKLOADS", "configure", "run"]
 
@@ -48,7 +49,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--repeat",
-        type=_positive_int,
+        type=positive_int,
         metavar="N",
         help="timed runs of each candidate, of which the median is shown "
         f"(default: {_REPEAT[False]}, or {_REPEAT[True]} with --quick)",
@@ -111,10 +112,3 @@ def _clipping_legend(workloads: list[str]) -> list[str]:
 
 def _progress(what: str) -> None:
     print(f"measuring {what} ...", file=sys.stderr, flush=True)
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"N must be >= 1, got {value}")
-    return value

@@ -16,6 +16,8 @@ import sys
 import textwrap
 from typing import Any
 
+from gradclip.cli import positive_int
+
 __all__ = ["configure", "run"]
 
 _OWN = {
@@ -49,7 +51,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--max-examples",
-        type=_positive_int,
+        type=positive_int,
         default=100,
         metavar="N",
         help="cases to try per invariant (default: 100)",
@@ -135,8 +137,10 @@ def load(target: str) -> Any:
         sys.path.insert(0, os.getcwd())
     try:
         value: Any = importlib.import_module(module_name)
-    except ImportError as error:
-        raise UsageError(f"cannot import module {module_name!r}: {error}") from None
+    except Exception as error:  # any failure to import is the target's fault
+        raise UsageError(
+            f"cannot import module {module_name!r}: {type(error).__name__}: {error}"
+        ) from None
     for part in attribute.split("."):
         try:
             value = getattr(value, part)
@@ -152,10 +156,3 @@ def load(target: str) -> Any:
 def _usage(message: str) -> int:
     print(f"gradclip verify: error: {message}", file=sys.stderr)
     return 2
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
