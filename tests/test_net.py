@@ -235,8 +235,9 @@ def test_two_layer_net_repr_shows_sizes() -> None:
             r"rng must be None, an int seed or a .*Generator, got rng='0'",
         ),
         ({"rng": -1}, ValueError, r"rng must be >= 0 as a seed, got rng=-1"),
-        ({"dtype": np.int64}, TypeError, r"dtype must be a floating dtype"),
-        ({"dtype": np.complex128}, TypeError, r"dtype must be a floating dtype"),
+        ({"dtype": np.int64}, TypeError, r"dtype must be float16, float32 or float64"),
+        ({"dtype": np.complex128}, TypeError, r"got dtype=<class 'numpy\.complex128'>"),
+        ({"dtype": np.longdouble}, TypeError, r"dtype must be float16, float32"),
     ],
     ids=[
         "input_size=0",
@@ -249,6 +250,7 @@ def test_two_layer_net_repr_shows_sizes() -> None:
         "rng=-1",
         "dtype=int64",
         "dtype=complex128",
+        "dtype=longdouble",
     ],
 )
 def test_two_layer_net_invalid_constructor_arguments(

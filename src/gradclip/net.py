@@ -17,6 +17,8 @@ from gradclip.layers import Affine, Relu, SoftmaxWithLoss, _class_labels
 
 __all__ = ["TwoLayerNet"]
 
+_DTYPES = frozenset(np.dtype(name) for name in ("float16", "float32", "float64"))
+
 
 class _Layers(TypedDict):
     Affine1: Affine
@@ -95,8 +97,11 @@ class TwoLayerNet:
                 f"got weight_init_std={weight_init_std!r}"
             )
         float_dtype = np.dtype(dtype)
-        if float_dtype.kind != "f":
-            raise TypeError(f"dtype must be a floating dtype, got dtype={dtype!r}")
+        if float_dtype not in _DTYPES:
+            raise TypeError(
+                "dtype must be float16, float32 or float64 (the dtypes clip_grads "
+                f"takes), got dtype={dtype!r}"
+            )
 
         generator = None if rng is None else _check_rng(rng)
 
