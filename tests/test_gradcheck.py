@@ -392,11 +392,8 @@ def test_check_gradients_fast_mode_is_reproducible_from_a_seed() -> None:
     assert first == second
 
 
-@pytest.mark.parametrize(
-    "delta", [0.0, 3e-7, -3e-7], ids=["at-kink", "kink-above", "kink-below"]
-)
-def test_check_gradients_skips_relu_kinks_within_h(delta: float) -> None:
-    model, x, t = kink_net(delta)
+def test_check_gradients_skips_values_on_a_relu_kink() -> None:
+    model, x, t = kink_net(0.0)
     # Plain central differences straddle the kink and miss backprop's b1[0] ...
     plain = numerical_gradient(lambda _: model.loss(x, t), model.params["b1"], h=1e-6)
     assert abs(plain[0] - model.gradient(x, t)["b1"][0]) > 0.1
@@ -404,15 +401,177 @@ def test_check_gradients_skips_relu_kinks_within_h(delta: float) -> None:
     full = check_gradients(model, x, t)
     assert full.ok, str(full)
     assert [s.skipped for s in full.summaries] == [3, 1, 0, 0]
+    assert "skipped: a mismatch on a kink of the loss" in str(full)
     fast = check_gradients(model, x, t, mode="fast", rng=0)
     assert fast.ok, str(fast)
     assert fast.summaries[0].skipped > 0
 
 
-def test_check_gradients_kinks_do_not_hide_bugs() -> None:
-    model, x, t = kink_net(3e-7, bug="no_batch_division")
-    assert not check_gradients(model, x, t).ok
+@pytest.mark.parametrize("delta", [3e-7, -3e-7], ids=["kink-above", "kink-below"])
+def test_check_gradients_compares_values_near_a_kink_at_a_finer_step(
+    delta: float,
+) -> None:
+    """The kink is 1.5e-7 to 3e-7 away: within h, but not within h/8."""
+    model, x, t = kink_net(delta)
+    plain = numerical_gradient(lambda _: model.loss(x, t), model.params["b1"], h=1e-6)
+    assert abs(plain[0] - model.gradient(x, t)["b1"][0]) > 0.1
+    full = check_gradients(model, x, t)
+    assert full.ok, str(full)
+    assert [s.skipped for s in full.summaries] == [0, 0, 0, 0]
+    assert full["b1"].max_abs_error < 1e-6
+    fast = check_gradients(model, x, t, mode="fast", rng=0)
+    assert fast.ok, str(fast)
+
+
+def load(net: Model, **params: list[Any]) -> Model:
+    for key, value in params.items():
+        net.params[key][...] = value
+    return net
+
+
+def test_regression_kink_hit_by_every_sample_in_the_batch() -> None:
+    """Found by Hypothesis: sample 0 is on b1's kink, sample 1 is 1.6e-7 from it.
+
+    Within +-h the loss's slope in b1 is 0, then -1/12 on a sliver 1.6e-7 wide
+    just left of p, then -1/24: backprop's -1/12 is the sliver's, which no
+    difference at step h sees (the central one is -0.027, the one-sided ones
+    -0.013 and -0.042). The loss is plainly not smooth there: b1 is skipped.
+    """
+    net = load(
+        TwoLayerNet(1, 1, 3),
+        W1=[[1e-05]],
+        b1=[0.0],
+        W2=[[0.25, 0.0, 0.0]],
+        b2=[0.0, 0.0, 0.0],
+    )
+    x, t = np.array([[0.0], [0.015625]]), np.array([1, 0])
+    assert net.gradient(x, t)["b1"][0] == pytest.approx(-1 / 12)
+    full = check_gradients(net, x, t)
+    assert full.ok, str(full)
+    assert [s.skipped for s in full.summaries] == [0, 1, 0, 0]
+    fast = check_gradients(net, x, t, mode="fast", rng=0)
+    assert fast.ok, str(fast)
+
+
+def test_check_gradients_skips_a_kink_where_backprop_takes_neither_side() -> None:
+    """Both samples on the kink at W1 = 0, moving across it in opposite senses.
+
+    Right of 0 sample 0 is active, left of it sample 1: the slopes are -1/16
+    and -0.9/16, and backprop, with ReLU's derivative 0 at 0, gives 0.
+    """
+    net = load(
+        TwoLayerNet(1, 1, 2), W1=[[0.0]], b1=[0.0], W2=[[0.25, 0.0]], b2=[0.0, 0.0]
+    )
+    x, t = np.array([[1.0], [-0.9]]), np.array([0, 1])
+    assert net.gradient(x, t)["W1"][0, 0] == 0.0
+    full = check_gradients(net, x, t)
+    assert full.ok, str(full)
+    assert [s.skipped for s in full.summaries] == [1, 0, 0, 0]
+    fast = check_gradients(net, x, t, mode="fast", rng=0)
+    assert fast.ok, str(fast)
+
+
+def test_regression_kink_whose_jumps_nearly_cancel() -> None:
+    """Found by Hypothesis: both samples on W1's kink, slopes 7.6e-5 and 7.9e-5.
+
+    Left and right slopes differ by 3e-6 only, within atol, but backprop (0:
+    neither sample active) is far from both: roughness above rounding is a kink.
+    """
+    net = load(
+        TwoLayerNet(1, 1, 4),
+        W1=[[0.0]],
+        b1=[0.0],
+        W2=[[0.25, -0.1875, 0.046875, 0.0]],
+        b2=[0.0, 0.0, 0.0, 0.0],
+    )
+    x, t = np.array([[-0.0078125], [0.00073815]]), np.array([2, 1])
+    full = check_gradients(net, x, t)
+    assert full.ok, str(full)
+    assert [s.skipped for s in full.summaries] == [1, 1, 0, 0]
+    fast = check_gradients(net, x, t, mode="fast", rng=0)
+    assert fast.ok, str(fast)
+
+
+def test_check_gradients_rounding_is_no_kink_even_at_zero_tolerance() -> None:
+    result = check_gradients(
+        quadratic([1.0, 2.0], scale=2.0), np.empty(0), np.empty(0), rtol=0, atol=0
+    )
+    assert (result["w"].failed, result["w"].skipped) == (2, 0)
+
+
+@pytest.mark.parametrize("delta", [0.0, 3e-7], ids=["at-kink", "near-kink"])
+def test_check_gradients_kinks_do_not_hide_bugs(delta: float) -> None:
+    model, x, t = kink_net(delta, bug="no_batch_division")
+    full = check_gradients(model, x, t)
+    assert not full.ok
+    # On the kink only b1[0] and W1[:, 0] are skipped; near it nothing is.
+    assert full["b1"].failed == (1 if delta == 0 else 2)
     assert not check_gradients(model, x, t, mode="fast", rng=0).ok
+
+
+def test_check_gradients_curvature_at_a_large_h_is_no_kink() -> None:
+    """At h=1e-2 the roughness of exp(3w) is curvature: it shrinks as h is halved."""
+    model = Toy(
+        lambda p: float(np.sum(np.exp(3 * p["w"]))),
+        lambda p: {"w": 2 * 3 * np.exp(3 * p["w"])},  # twice the true gradient
+        w=np.array([1.0, -0.5]),
+    )
+    summary = check_gradients(model, np.empty(0), np.empty(0), h=1e-2)["w"]
+    assert (summary.failed, summary.skipped) == (2, 0)
+
+
+def test_check_gradients_extra_losses_only_for_failing_values() -> None:
+    """Extra losses: none for a pass, 2 per halving for a failure (8 on a kink).
+
+    The displaced lines cost 15 more, for the first failure only.
+    """
+    passing, failing = quadratic([1.0, 2.0]), quadratic([1.0, 2.0], 2.0)
+    kink = relu_of_w(0.0)
+    for model in (passing, failing, kink):
+        check_gradients(model, np.empty(0), np.empty(0))
+    assert (passing.loss_calls, failing.loss_calls, kink.loss_calls) == (
+        1 + 2 * 2,
+        1 + (2 + 2 + 15) + (2 + 2),
+        1 + 2 + 4 * 2,
+    )
+
+
+def test_check_gradients_skips_kinks_that_cancel_along_the_parameter() -> None:
+    """Found by Hypothesis: samples of labels 0 and 1 on b1's kink, a sliver apart.
+
+    Their jumps in slope cancel, leaving the loss flat along b1, but backprop
+    gives the slope on the sliver of width 1.4e-45 where one is active.
+    """
+    net = load(
+        TwoLayerNet(1, 1, 2),
+        W1=[[-1.40129846e-45]],
+        b1=[0.0],
+        W2=[[0.25, 0.0]],
+        b2=[0.0, 0.0],
+    )
+    x, t = np.array([[0.0], [-1.0]]), np.array([0, 1])
+    assert net.gradient(x, t)["b1"][0] == pytest.approx(1 / 16)
+    full = check_gradients(net, x, t)
+    assert full.ok, str(full)
+    assert [s.skipped for s in full.summaries] == [1, 1, 0, 0]
+    fast = check_gradients(net, x, t, mode="fast", rng=0)
+    assert fast.ok, str(fast)
+
+
+def test_check_gradients_skips_kinks_that_cancel_along_w1() -> None:
+    """Samples at x = 1 and -1, labels 0 and 1, on the kink at W1 = 0.
+
+    Each activates on one side with slope -1/4, so the loss is smooth along W1;
+    backprop, with neither sample active, gives 0.
+    """
+    net = load(
+        TwoLayerNet(1, 1, 2), W1=[[0.0]], b1=[0.0], W2=[[1.0, 0.0]], b2=[0.0, 0.0]
+    )
+    x, t = np.array([[1.0], [-1.0]]), np.array([0, 1])
+    full = check_gradients(net, x, t)
+    assert full.ok, str(full)
+    assert [s.skipped for s in full.summaries] == [1, 0, 0, 0]
+    assert check_gradients(net, x, t, mode="fast", rng=0).ok
 
 
 def test_check_gradients_far_from_a_kink_compares_everything() -> None:
@@ -437,6 +596,21 @@ def test_check_gradients_restores_params_when_the_loss_raises(
         return half_square(p)
 
     model = Toy(loss, lambda p: {"w": p["w"].copy()}, w=np.array([0.1, 0.2]))
+    with pytest.raises(RuntimeError, match="boom"):
+        check_gradients(model, np.empty(0), np.empty(0), mode=mode, rng=0)
+    np.testing.assert_array_equal(model.params["w"], [0.1, 0.2])
+
+
+@pytest.mark.parametrize("mode", ["full", "fast"])
+def test_check_gradients_restores_params_when_the_loss_raises_off_the_line(
+    mode: Literal["full", "fast"],
+) -> None:
+    def loss(p: dict[str, Array]) -> float:
+        if model.loss_calls == 1 + 2 + 2 + 7:  # on the second displaced line
+            raise RuntimeError("boom")
+        return half_square(p)
+
+    model = Toy(loss, lambda p: {"w": 2 * p["w"]}, w=np.array([0.1, 0.2]))
     with pytest.raises(RuntimeError, match="boom"):
         check_gradients(model, np.empty(0), np.empty(0), mode=mode, rng=0)
     np.testing.assert_array_equal(model.params["w"], [0.1, 0.2])

@@ -13,6 +13,7 @@ References:
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal, Protocol, SupportsFloat, TypeVar
 
 import numpy as np
@@ -35,6 +36,25 @@ _FAST_DIRECTIONS = 4
 """Directional derivatives compared in fast mode."""
 _FAST_MAX_DRAWS = 5 * _FAST_DIRECTIONS
 """Directions drawn at most in fast mode, counting those lost to kinks."""
+_KINK_HALVINGS = 3
+"""Halvings of the step that leave the roughness unhalved, marking a kink."""
+_MAX_HALVINGS = 16
+"""Halvings of the step at most, while roughness shrinks but stays above rounding."""
+_SHIFTS = (1 / 2, 1 / 32, 1 / 512)
+"""Sizes of the displacements of the line, per parameter, in units of the step."""
+_SHIFT_SEED = 0
+"""Seed of the random displacement, the same in every check."""
+_ROUNDING = 2**10 * float(np.finfo(np.float64).eps)
+"""Bound on a stencil's roughness from rounding alone, per unit of scale / step.
+
+Losses off by 64 units in the last place of their scale each move a second
+difference of half-step slopes by up to ``16 * 64 * eps * scale / step``. The
+scale is ``max(|loss|, 1)``: a loss near 0 is still made of terms near 1
+(probabilities, their logs), which set its rounding error.
+"""
+
+_Point = tuple[float, float]
+"""An offset from the parameter's value, and the loss there."""
 
 
 class Model(Protocol):
@@ -70,8 +90,9 @@ class ErrorSummary:
         name: The parameter's key, or ``"all parameters"`` in fast mode.
         checked: Elements compared.
         failed: Elements that disagree beyond the tolerance.
-        skipped: Elements not compared because a kink of the loss within
-            ``+-h`` explains the disagreement (see ``check_gradients``).
+        skipped: Elements not compared because they disagree on a kink of
+            the loss, where central differences are no derivative (see
+            ``check_gradients``).
         max_abs_error: Largest ``|analytic - numerical|`` over the compared
             elements (NaN if none).
         max_rel_error: Largest ``|analytic - numerical| / max(|analytic|,
@@ -79,7 +100,8 @@ class ErrorSummary:
         worst_index: Index of the compared element furthest beyond (or
             closest to) its tolerance; ``()`` if none.
         analytic: Backprop's value at ``worst_index``.
-        numerical: The central difference at ``worst_index``.
+        numerical: The central difference at ``worst_index`` (at a step
+            below ``h`` for a value that failed near a kink).
     """
 
     name: str
@@ -165,7 +187,10 @@ class GradientCheck:
             for row in rows
         ]
         if any(s.skipped for s in self.summaries):
-            lines.append("skipped: a kink of the loss within +-h explains the mismatch")
+            lines.append(
+                "skipped: a mismatch on a kink of the loss, "
+                "where central differences are no derivative"
+            )
         if not any(s.checked for s in self.summaries):
             lines.append("nothing compared: every perturbation crossed a kink")
         if self.mode == "fast" and not self.ok:
@@ -239,19 +264,51 @@ def check_gradients(
     wrong. A value passes when ``|analytic - numerical| <= atol + rtol *
     |numerical|``.
 
-    Kinks (a ReLU switching inside ``[p - h, p + h]``): central differences
-    across a kink average the two one-sided slopes, which a correct backprop
-    need not match. So a value that fails is probed again at ``p +- h/2``.
-    On the five points the loss's slopes over the four half-steps are
-    computed; their second differences are about ``(h/2)**2 * L'''`` where the
-    loss is smooth, and at least the kink's error of the central difference
-    when it is not. If the mismatch is within the tolerance plus twice that
-    non-smoothness, the kink explains it and the element is skipped (counted
-    in ``skipped``); otherwise it fails. This needs nothing but ``loss``, so
-    it works for any model. In fast mode a direction lost to a kink is
-    replaced, and from then on each direction moves one parameter in turn, as
-    a kink is often reached through a few parameters only (a zero input row
-    with zero biases puts hidden units on their kink through ``b1`` alone).
+    Kinks (a ReLU switching inside ``[p - h, p + h]``): a central difference
+    across a kink averages the slopes on either side, and a correct backprop
+    need not match that average, nor even a one-sided slope at step ``h``:
+    with several kinks within ``h`` (one per sample, say) its value may be
+    the slope of a sliver far narrower than ``h``, and exactly on a kink it
+    follows the convention for ReLU's derivative at 0 (matching neither side
+    when samples cross the kink in opposite senses). So a value that fails
+    is failed only where the loss is shown smooth around it. The loss is
+    measured at ``p +- s/2``, for ``s = h`` first, and the slopes of the four
+    half-steps between ``p - s`` and ``p + s`` are taken; their largest
+    second difference is the roughness. Where the loss is smooth the
+    roughness is about ``(s/2)**2 * L'''`` plus rounding, and shrinks
+    fourfold as ``s`` is halved; a kink within ``+-s/2`` adds at least a
+    third of its jump in slope, and keeps adding it while ``s`` is halved.
+    Hence:
+
+    - The loss is smooth within ``+-s`` once the roughness is within the
+      losses' rounding error and, after a halving, at most half what it was
+      (curvature, or a kink left behind). The value is then compared with the
+      central difference at step ``s``: it passes, or is skipped if the
+      mismatch is within the tolerance plus twice the roughness (what a
+      slight kink can do), or fails, subject to the last point below.
+    - Otherwise ``s`` is halved. Roughness that fails to halve three times
+      marks a kink on which the value sits: it is skipped (counted in
+      ``skipped``), not failed. A value near a kink is thus compared at a
+      finer step, so kinks hide only the values on them.
+    - Kinks can coincide and cancel along ``p``: two samples of opposite
+      labels on one hidden unit's kink, with two classes, leave the loss
+      smooth along that unit's bias, while backprop returns the slope of
+      one sample alone. So before a value fails, the line is measured again
+      moved off ``p`` by a fixed random displacement of every parameter, of
+      sizes ``s/2``, ``s/32`` and ``s/512``: coinciding kinks part there,
+      and if the roughness exceeds twice that through ``p`` plus rounding,
+      the value is skipped. Kinks that cancel on every such line (as in
+      ``relu(p) - relu(-p)``, which is ``p``) stay unseen, and fail.
+
+    This needs nothing but ``loss``, so it works for any model. It costs
+    nothing for values that pass and two losses per halving for values that
+    fail: eight for a value on a kink. The displaced lines cost fifteen, and
+    only until one value has failed: the check has failed then, and later
+    values fail without them. In fast mode a direction lost to a kink is
+    replaced, and from then on each direction moves one parameter in turn,
+    as a kink is often reached through a few parameters only (a zero input
+    row with zero biases puts hidden units on their kink through ``b1``
+    alone).
 
     The default ``h``, ``rtol`` and ``atol`` are PyTorch's. They pass the
     book's ``-log(y + 1e-7)``, whose gradient is off by about ``1e-7 / y``
@@ -312,14 +369,16 @@ def check_gradients(
     base = loss()
     if not math.isfinite(base):
         raise ValueError(f"model.loss(x, t) must be finite, got loss={base!r}")
-    tolerance = _Tolerance(relative, absolute, step, base)
+    judge = _Judge(
+        _Tolerance(relative, absolute, step, base), loss, list(params.values())
+    )
     if mode == "full":
         summaries = tuple(
-            _check_parameter(name, param, analytic[name], loss, tolerance)
+            _check_parameter(name, param, analytic[name], loss, judge)
             for name, param in params.items()
         )
     else:
-        summaries = (_check_directions(params, analytic, loss, tolerance, generator),)
+        summaries = (_check_directions(params, analytic, loss, judge, generator),)
     return GradientCheck(mode, step, relative, absolute, summaries)
 
 
@@ -358,25 +417,108 @@ class _Tolerance:
     base: float
     """The unperturbed loss."""
 
-    def passes(self, analytic: float, numerical: float) -> bool:
-        return abs(analytic - numerical) <= self.atol + self.rtol * abs(numerical)
+    def allowed(self, numerical: float) -> float:
+        return self.atol + self.rtol * abs(numerical)
 
-    def explained_by_kink(
+    def passes(self, analytic: float, numerical: float) -> bool:
+        return abs(analytic - numerical) <= self.allowed(numerical)
+
+
+class _Judge:
+    """Decides the values whose central difference at step ``h`` failed.
+
+    See ``check_gradients`` for the method.
+    """
+
+    def __init__(
+        self,
+        tolerance: _Tolerance,
+        loss: Callable[[], float],
+        arrays: Sequence[NDArray[np.float64]],
+    ) -> None:
+        self.tolerance = tolerance
+        self._loss = loss
+        self._arrays = arrays
+        self._shift: list[NDArray[np.float64]] | None = None
+        self._failed = False
+        """Whether a value failed at a smooth point with no kink nearby."""
+
+    def __call__(
         self,
         analytic: float,
-        numerical: float,
-        lower: tuple[float, float],
-        upper: tuple[float, float],
-    ) -> bool:
-        """Whether non-smoothness on ``[p - h, p + h]`` explains a mismatch.
+        lower: _Point,
+        upper: _Point,
+        probe: Callable[[float], tuple[_Point, _Point]],
+    ) -> tuple[bool, float]:
+        """Return whether the value is compared (else skipped), and with what.
 
-        ``lower`` holds the losses at ``p - h, p - h/2``; ``upper`` those at
-        ``p + h/2, p + h``.
+        ``lower`` and ``upper`` are the loss at ``-h`` and ``+h`` from the
+        value's point; ``probe(s)`` returns it at ``-s`` and ``+s``.
         """
-        slopes = np.diff([*lower, self.base, *upper]) / (self.h / 2)
-        nonsmoothness = float(np.max(np.abs(np.diff(slopes, n=2))))
-        slack = self.atol + self.rtol * abs(numerical) + 2 * nonsmoothness
-        return abs(analytic - numerical) <= slack
+        tolerance = self.tolerance
+        numerical = _slope(lower, upper)
+        if not math.isfinite(analytic):
+            return True, numerical  # no kink explains a NaN or an infinite gradient
+        scale = max(1.0, abs(lower[1]), abs(tolerance.base), abs(upper[1]))
+        step, previous, kinks = tolerance.h, math.inf, 0
+        for _ in range(_MAX_HALVINGS + 1):
+            half_lower, half_upper = probe(step / 2)
+            roughness = _roughness(
+                (lower, half_lower, (0.0, tolerance.base), half_upper, upper)
+            )
+            if roughness is None:  # too fine a step to move the parameter
+                return math.isinf(previous), numerical  # compared unless rough
+            shrinking = not roughness > previous / 2
+            if shrinking and not roughness > _ROUNDING * scale / step:
+                # Smooth on +-step: the central difference is the derivative.
+                if tolerance.passes(analytic, numerical):
+                    return True, numerical
+                mismatch = abs(analytic - numerical)
+                if mismatch <= tolerance.allowed(numerical) + 2 * roughness:
+                    return False, numerical  # as much as a slight kink explains
+                return not self._kinks_off_the_line(probe, step, roughness), numerical
+            kinks += not shrinking
+            if kinks == _KINK_HALVINGS:
+                break
+            previous, step = roughness, step / 2
+            lower, upper = half_lower, half_upper
+            numerical = _slope(lower, upper)
+        return False, numerical
+
+    def _kinks_off_the_line(
+        self,
+        probe: Callable[[float], tuple[_Point, _Point]],
+        step: float,
+        roughness: float,
+    ) -> bool:
+        """Whether the loss, smooth on the line through ``p``, is rough beside it.
+
+        The line is moved off ``p`` by a random displacement of the size of
+        ``step`` and smaller, and tested for roughness with the same step.
+        """
+        if self._failed:
+            return False  # the check has failed already: spare the losses
+        if self._shift is None:
+            rng = np.random.default_rng(_SHIFT_SEED)
+            self._shift = [rng.standard_normal(array.shape) for array in self._arrays]
+        for fraction in _SHIFTS:
+            originals = [array.copy() for array in self._arrays]
+            try:
+                for array, v in zip(self._arrays, self._shift, strict=True):
+                    array += fraction * step * v
+                base = self._loss()
+                lower, upper = probe(step)
+                half_lower, half_upper = probe(step / 2)
+            finally:
+                for array, original in zip(self._arrays, originals, strict=True):
+                    array[...] = original
+            points = (lower, half_lower, (0.0, base), half_upper, upper)
+            beside = _roughness(points)
+            scale = max(1.0, *(abs(loss) for _, loss in points))
+            if beside is not None and beside > 2 * roughness + _ROUNDING * scale / step:
+                return True
+        self._failed = True
+        return False
 
 
 def _check_parameter(
@@ -384,23 +526,24 @@ def _check_parameter(
     param: NDArray[np.float64],
     analytic: NDArray[np.float64],
     loss: Callable[[], float],
-    tolerance: _Tolerance,
+    judge: _Judge,
 ) -> ErrorSummary:
+    tolerance = judge.tolerance
     numerical = np.empty_like(analytic)
     compared = np.ones(analytic.shape, dtype=bool)
+    h = tolerance.h
     for index in np.ndindex(param.shape):
-        value, upper, lower = _central_difference(loss, param, index, tolerance.h)
+        value, upper, lower = _central_difference(loss, param, index, h)
         numerical[index] = value
-        if not tolerance.passes(float(analytic[index]), value):
-            half_upper, half_lower = _losses_at(
-                loss,
-                param,
-                index,
-                (param[index] + tolerance.h / 2, param[index] - tolerance.h / 2),
-            )
-            compared[index] = not tolerance.explained_by_kink(
-                float(analytic[index]), value, (lower, half_lower), (half_upper, upper)
-            )
+        if tolerance.passes(float(analytic[index]), value):
+            continue
+        below, above = (float(param[index] + step - param[index]) for step in (-h, h))
+        compared[index], numerical[index] = judge(
+            float(analytic[index]),
+            (below, lower),
+            (above, upper),
+            partial(_probe_element, loss, param, index),
+        )
     return _summarize(name, analytic, numerical, compared, tolerance)
 
 
@@ -408,9 +551,10 @@ def _check_directions(
     params: Mapping[str, NDArray[np.float64]],
     analytic: Mapping[str, NDArray[np.float64]],
     loss: Callable[[], float],
-    tolerance: _Tolerance,
+    judge: _Judge,
     rng: np.random.Generator,
 ) -> ErrorSummary:
+    tolerance = judge.tolerance
     arrays = list(params.values())
     grads = [analytic[name] for name in params]
     analytic_values: list[float] = []
@@ -434,12 +578,13 @@ def _check_directions(
         if tolerance.passes(along, numerical):
             compared.append(True)
             continue
-        half_upper, half_lower = _losses_along(loss, arrays, direction, (h / 2, -h / 2))
-        compared.append(
-            not tolerance.explained_by_kink(
-                along, numerical, (lower, half_lower), (half_upper, upper)
-            )
+        judged, numerical_values[-1] = judge(
+            along,
+            (-h, lower),
+            (h, upper),
+            partial(_probe_direction, loss, arrays, direction),
         )
+        compared.append(judged)
     return _summarize(
         "all parameters",
         np.array(analytic_values),
@@ -485,6 +630,49 @@ def _summarize(
         analytic=float(analytic[worst]),
         numerical=float(numerical[worst]),
     )
+
+
+def _probe_element(
+    loss: Callable[[], float],
+    param: NDArray[np.float64],
+    index: tuple[int, ...],
+    step: float,
+) -> tuple[_Point, _Point]:
+    """Return the loss with ``param[index]`` moved by ``-step`` and ``+step``."""
+    original = param[index]
+    points = (original - step, original + step)
+    lower, upper = _losses_at(loss, param, index, points)
+    below, above = (float(point - original) for point in points)
+    return (below, lower), (above, upper)
+
+
+def _probe_direction(
+    loss: Callable[[], float],
+    arrays: Sequence[NDArray[np.float64]],
+    direction: Sequence[NDArray[np.float64]],
+    step: float,
+) -> tuple[_Point, _Point]:
+    """Return the loss with the arrays moved by ``-+step`` along ``direction``."""
+    lower, upper = _losses_along(loss, arrays, direction, (-step, step))
+    return (-step, lower), (step, upper)
+
+
+def _roughness(points: Sequence[_Point]) -> float | None:
+    """Return the largest second difference of the slopes between the points.
+
+    ``None`` if the points are too close to tell apart.
+    """
+    offsets, losses = zip(*points, strict=True)
+    widths = np.diff(offsets)
+    if not np.all(widths > 0):
+        return None
+    slopes = np.diff(losses) / widths
+    return float(np.max(np.abs(np.diff(slopes, n=2))))
+
+
+def _slope(lower: _Point, upper: _Point) -> float:
+    """Return the slope of the loss between two points."""
+    return (upper[1] - lower[1]) / (upper[0] - lower[0])
 
 
 def _analytic(
