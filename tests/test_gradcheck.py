@@ -1,6 +1,7 @@
 """Tests for gradclip.gradcheck, against the book's network and broken copies of it."""
 
 from collections.abc import Callable
+from fractions import Fraction
 from typing import Any, Literal
 
 import numpy as np
@@ -257,15 +258,36 @@ def read_only(values: list[float]) -> Array:
             TypeError,
             r"x must have a floating dtype, got x.dtype=int64",
         ),
-        (read_only([1.0]), 1e-4, ValueError, r"x must be writeable"),
-        (np.array([1.0]), 0.0, ValueError, r"h must be finite and > 0, got h=0.0"),
+        (
+            read_only([1.0]),
+            1e-4,
+            ValueError,
+            r"x must be writeable .*, got x\.flags\.writeable=False$",
+        ),
+        (
+            np.array([1.0]),
+            0.0,
+            ValueError,
+            r"h must be a finite positive number, got h=0\.0$",
+        ),
         (
             np.array([1.0]),
             -1e-4,
             ValueError,
-            r"h must be finite and > 0, got h=-0.0001",
+            r"h must be a finite positive number, got h=-0\.0001$",
         ),
-        (np.array([1.0]), np.inf, ValueError, r"h must be finite and > 0, got h=inf"),
+        (
+            np.array([1.0]),
+            np.inf,
+            ValueError,
+            r"h must be a finite positive number, got h=inf$",
+        ),
+        (
+            np.array([1.0]),
+            10**400,
+            ValueError,
+            r"h must be a finite positive number, got h=10{400}$",
+        ),
         (np.array([1.0]), "1e-4", TypeError, r"h must be a real number, got h='1e-4'"),
         (np.array([1.0]), True, TypeError, r"h must be a real number, got h=True"),
         (
@@ -282,6 +304,7 @@ def read_only(values: list[float]) -> Array:
         "h=0",
         "h=-1e-4",
         "h=inf",
+        "h=10**400",
         "h='1e-4'",
         "h=True",
         "h=1e-300",
@@ -633,15 +656,32 @@ def with_params(**params: Array) -> Toy:
             quadratic([1.0]),
             {"rtol": -1e-3},
             ValueError,
-            r"rtol must be finite and >= 0",
+            r"rtol must be a finite non-negative number, got rtol=-0\.001$",
         ),
         (
             quadratic([1.0]),
             {"atol": np.nan},
             ValueError,
-            r"atol must be finite and >= 0, got atol=nan",
+            r"atol must be a finite non-negative number, got atol=nan$",
         ),
-        (quadratic([1.0]), {"h": 0}, ValueError, r"h must be finite and > 0, got h=0"),
+        (
+            quadratic([1.0]),
+            {"atol": np.inf},
+            ValueError,
+            r"atol must be a finite non-negative number, got atol=inf$",
+        ),
+        (
+            quadratic([1.0]),
+            {"rtol": "0.1"},
+            TypeError,
+            r"rtol must be a real number, got rtol='0\.1' of type str$",
+        ),
+        (
+            quadratic([1.0]),
+            {"h": 0},
+            ValueError,
+            r"h must be a finite positive number, got h=0$",
+        ),
         (
             quadratic([1.0]),
             {"rng": -1},
@@ -658,7 +698,8 @@ def with_params(**params: Array) -> Toy:
             TwoLayerNet(5, 4, 3, dtype=np.float32),
             {},
             TypeError,
-            r"model.params\['W1'\] must have dtype float64",
+            r"model.params\['W1'\] must have dtype float64 to be checked, "
+            r"got model.params\['W1'\]\.dtype=float32; build the model in float64",
         ),
         (
             with_params(w=np.array([1, 2])),
@@ -670,7 +711,8 @@ def with_params(**params: Array) -> Toy:
             with_params(w=read_only([1.0])),
             {},
             ValueError,
-            r"model.params\['w'\] must be writeable",
+            r"model.params\['w'\] must be writeable .*, "
+            r"got model.params\['w'\]\.flags\.writeable=False$",
         ),
         (with_params(), {}, ValueError, r"model.params must not be empty"),
         (
@@ -696,6 +738,8 @@ def with_params(**params: Array) -> Toy:
         "mode='slow'",
         "rtol=-1e-3",
         "atol=nan",
+        "atol=inf",
+        "rtol='0.1'",
         "h=0",
         "rng=-1",
         "rng=1.5",
@@ -714,6 +758,23 @@ def test_check_gradients_invalid_arguments(
     x, t = data((5, 4, 3), 2, seed=0)
     with pytest.raises(error, match=match):
         check_gradients(model, x, t, **kwargs)
+
+
+def test_regression_check_gradients_takes_any_real_number() -> None:
+    """A Fraction raised TypeError, and an int beyond float64 OverflowError."""
+    x, t = np.empty(0), np.empty(0)
+    model = quadratic([1.0, -2.0])
+    # Fractions are accepted at run time, though the arguments are typed RealNumber.
+    exact: dict[str, Any] = {
+        "rtol": Fraction(1, 1000),
+        "atol": Fraction(1, 10**5),
+        "h": Fraction(1, 10**6),
+    }
+    assert check_gradients(model, x, t, **exact) == check_gradients(model, x, t)
+    square = numerical_gradient(lambda w: float(w @ w), np.array([3.0]), h=exact["h"])
+    np.testing.assert_array_equal(square, [6.0])
+    with pytest.raises(ValueError, match=r"atol must be a finite non-negative number"):
+        check_gradients(model, x, t, atol=10**400)
 
 
 def test_check_gradients_worst_element_is_furthest_beyond_its_tolerance() -> None:

@@ -105,6 +105,19 @@ def test_softmax_with_loss_is_exact_for_huge_logits() -> None:
     np.testing.assert_array_equal(layer.backward(), [[1.0, 0.0, -1.0]])
 
 
+@pytest.mark.parametrize("dtype", [np.int8, np.int64, np.uint16])
+def test_regression_softmax_with_loss_takes_integer_logits(dtype: type[Any]) -> None:
+    """Integer logits crashed in exp (UFuncTypeError); they are taken as float64."""
+    x = np.array([[0, 1, 2], [3, 1, 0]], dtype=dtype)
+    by_int, by_float = SoftmaxWithLoss(), SoftmaxWithLoss()
+    loss = by_int.forward(x, np.array([2, 1]))
+    assert loss == by_float.forward(x.astype(np.float64), np.array([2, 1]))
+    dx = by_int.backward()
+    assert dx.dtype == np.float64
+    np.testing.assert_array_equal(dx, by_float.backward())
+    np.testing.assert_array_equal(x, np.array([[0, 1, 2], [3, 1, 0]], dtype=dtype))
+
+
 def test_softmax_with_loss_leaves_inputs_unchanged() -> None:
     x, t = np.array([[1.0, 2.0, 3.0]]), np.array([[0, 0, 1]])
     SoftmaxWithLoss().forward(x, t)
@@ -165,8 +178,30 @@ def test_layers_backward_before_forward_raises(backward: Callable[[], object]) -
             r"one-hot rows, got t\[0\]",
         ),
         (np.zeros((2, 3)), np.zeros((2, 3, 1)), ValueError, r"1-D \(labels\) or 2-D"),
-        (np.zeros((2, 3)), [True, False], TypeError, r"integer or floating dtype"),
-        (np.zeros((2, 3)), ["0", "1"], TypeError, r"integer or floating dtype"),
+        (
+            np.zeros((2, 3)),
+            [True, False],
+            TypeError,
+            r"t must have an integer or floating dtype, got t\.dtype=bool$",
+        ),
+        (
+            np.zeros((2, 3)),
+            ["0", "1"],
+            TypeError,
+            r"t must have an integer or floating dtype, got t\.dtype=<U1$",
+        ),
+        (
+            np.zeros((2, 3), dtype=bool),
+            [0, 1],
+            TypeError,
+            r"x must have an integer or floating dtype, got x\.dtype=bool$",
+        ),
+        (
+            np.zeros((2, 3), dtype=complex),
+            [0, 1],
+            TypeError,
+            r"x must have an integer or floating dtype, got x\.dtype=complex128$",
+        ),
     ],
     ids=[
         "x-1d",
@@ -182,6 +217,8 @@ def test_layers_backward_before_forward_raises(backward: Callable[[], object]) -
         "t-3d",
         "t-bool",
         "t-str",
+        "x-bool",
+        "x-complex",
     ],
 )
 def test_softmax_with_loss_invalid_arguments(

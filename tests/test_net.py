@@ -1,6 +1,7 @@
 """Tests for gradclip.net: TwoLayerNet against hand-computed gradients."""
 
 import math
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -204,6 +205,17 @@ def test_two_layer_net_repr_shows_sizes() -> None:
     )
 
 
+def test_regression_two_layer_net_weight_init_std_any_real_number() -> None:
+    """An int beyond float64 raised OverflowError; a Fraction was refused."""
+    with pytest.raises(ValueError, match=r"weight_init_std must be a finite non-neg"):
+        TwoLayerNet(2, 2, 2, 10**400)
+    # A Fraction is accepted at run time, though weight_init_std is typed float.
+    by_fraction = TwoLayerNet(5, 4, 3, Fraction(1, 100), rng=0)  # type: ignore[arg-type]
+    by_float = TwoLayerNet(5, 4, 3, 0.01, rng=0)
+    for key, param in by_float.params.items():
+        np.testing.assert_array_equal(by_fraction.params[key], param)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
@@ -221,11 +233,23 @@ def test_two_layer_net_repr_shows_sizes() -> None:
         (
             {"weight_init_std": -0.1},
             ValueError,
-            r"finite and >= 0, got weight_init_std=-0.1",
+            r"weight_init_std must be a finite non-negative number, "
+            r"got weight_init_std=-0\.1$",
+        ),
+        (
+            {"weight_init_std": math.inf},
+            ValueError,
+            r"weight_init_std must be a finite non-negative number",
         ),
         ({"weight_init_std": math.nan}, ValueError, r"got weight_init_std=nan"),
         (
             {"weight_init_std": "0.01"},
+            TypeError,
+            r"weight_init_std must be a real number, "
+            r"got weight_init_std='0\.01' of type str$",
+        ),
+        (
+            {"weight_init_std": np.array(0.01)},
             TypeError,
             r"weight_init_std must be a real number",
         ),
@@ -244,8 +268,10 @@ def test_two_layer_net_repr_shows_sizes() -> None:
         "hidden_size=4.0",
         "output_size=True",
         "weight_init_std=-0.1",
+        "weight_init_std=inf",
         "weight_init_std=nan",
         "weight_init_std='0.01'",
+        "weight_init_std=array(0.01)",
         "rng='0'",
         "rng=-1",
         "dtype=int64",
@@ -288,7 +314,12 @@ X2 = np.arange(10.0).reshape(2, 5)
             r"x must be finite .* x\[0, 2\]=nan",
         ),
         (np.where(X2 == 6, np.inf, X2), [0, 1], ValueError, r"x\[1, 1\]=inf"),
-        (X2 > 3, [0, 1], TypeError, r"x must have an integer or floating dtype"),
+        (
+            X2 > 3,
+            [0, 1],
+            TypeError,
+            r"x must have an integer or floating dtype, got x\.dtype=bool$",
+        ),
         (X2 + 0j, [0, 1], TypeError, r"x must have an integer or floating dtype"),
         (X2, [0, 1, 2], ValueError, r"t must have shape \(2,\) .* t.shape=\(3,\)"),
         (X2, np.eye(3), ValueError, r"t must have shape \(2, 3\) .* t.shape=\(3, 3\)"),
@@ -298,7 +329,12 @@ X2 = np.arange(10.0).reshape(2, 5)
         (X2, [[0, 1, 1], [1, 0, 0]], ValueError, r"one-hot rows, got t\[0\]"),
         (X2, np.zeros((2, 4)), ValueError, r"t must have shape \(2, 3\)"),
         (X2, np.zeros((2, 3, 1)), ValueError, r"t must be 1-D \(labels\) or 2-D"),
-        (X2, [True, False], TypeError, r"t must have an integer or floating dtype"),
+        (
+            X2,
+            [True, False],
+            TypeError,
+            r"t must have an integer or floating dtype, got t\.dtype=bool$",
+        ),
         (X2[0], [0, 1], ValueError, r"t must be a label \(\) or a one-hot row \(3,\)"),
         (X2[0], 3, ValueError, r"labels in range\(3\), got t\[0\]=3"),
     ],

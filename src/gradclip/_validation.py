@@ -1,4 +1,4 @@
-"""Argument checks shared by the clipping functions.
+"""Argument checks shared by the clipping functions, the network and gradcheck.
 
 Every check runs before any array is written, so a call that raises leaves the
 caller's data exactly as it was. Messages follow ``<name> must <rule>, got
@@ -22,6 +22,8 @@ __all__ = [
     "check_flag",
     "check_nonnegative",
     "check_norm_type",
+    "check_positive",
+    "check_rng",
     "collect_grads",
 ]
 
@@ -187,6 +189,42 @@ def check_nonnegative(name: str, value: object, *, allow_inf: bool) -> float:
         rule = "a non-negative number" if allow_inf else "a finite non-negative number"
         raise ValueError(f"{name} must be {rule}, got {name}={value!r}")
     return number
+
+
+def check_positive(name: str, value: object, *, allow_inf: bool) -> float:
+    """Return ``value`` as a float after checking it is a real number > 0.
+
+    Raises:
+        TypeError: ``value`` is not a real number (bools and arrays are not).
+        ValueError: ``value`` is NaN, zero, negative, or infinite when not
+            allowed.
+    """
+    number = _check_real(name, value)
+    if not number > 0 or (math.isinf(number) and not allow_inf):
+        rule = "a positive number" if allow_inf else "a finite positive number"
+        raise ValueError(f"{name} must be {rule}, got {name}={value!r}")
+    return number
+
+
+def check_rng(rng: object) -> np.random.Generator:
+    """Return a Generator from ``rng``: a Generator, an int seed >= 0, or ``None``.
+
+    A Generator is returned as it is; ``None`` draws fresh entropy.
+
+    Raises:
+        TypeError: ``rng`` is none of those (bools are not seeds).
+        ValueError: ``rng`` is a negative int.
+    """
+    if rng is None or isinstance(rng, np.random.Generator):
+        return np.random.default_rng(rng)
+    if isinstance(rng, bool) or not isinstance(rng, int | np.integer):
+        raise TypeError(
+            "rng must be None, an int seed or a numpy.random.Generator, "
+            f"got rng={rng!r}"
+        )
+    if rng < 0:
+        raise ValueError(f"rng must be >= 0 as a seed, got rng={rng!r}")
+    return np.random.default_rng(rng)
 
 
 def check_norm_type(value: object) -> float:

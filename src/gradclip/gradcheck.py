@@ -11,7 +11,7 @@ References:
 """
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Literal, Protocol, SupportsFloat, TypeVar
@@ -19,7 +19,16 @@ from typing import Any, Literal, Protocol, SupportsFloat, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
+from gradclip._kinks import (
+    Judge,
+    Tolerance,
+    central_difference,
+    losses_along,
+    probe_direction,
+    probe_element,
+)
 from gradclip._typing import RealNumber
+from gradclip._validation import check_nonnegative, check_positive, check_rng
 
 __all__ = [
     "ErrorSummary",
@@ -36,25 +45,6 @@ _FAST_DIRECTIONS = 4
 """Directional derivatives compared in fast mode."""
 _FAST_MAX_DRAWS = 5 * _FAST_DIRECTIONS
 """Directions drawn at most in fast mode, counting those lost to kinks."""
-_KINK_HALVINGS = 3
-"""Halvings of the step that leave the roughness unhalved, marking a kink."""
-_MAX_HALVINGS = 16
-"""Halvings of the step at most, while roughness shrinks but stays above rounding."""
-_SHIFTS = (1 / 2, 1 / 32, 1 / 512)
-"""Sizes of the displacements of the line, per parameter, in units of the step."""
-_SHIFT_SEED = 0
-"""Seed of the random displacement, the same in every check."""
-_ROUNDING = 2**10 * float(np.finfo(np.float64).eps)
-"""Bound on a stencil's roughness from rounding alone, per unit of scale / step.
-
-Losses off by 64 units in the last place of their scale each move a second
-difference of half-step slopes by up to ``16 * 64 * eps * scale / step``. The
-scale is ``max(|loss|, 1)``: a loss near 0 is still made of terms near 1
-(probabilities, their logs), which set its rounding error.
-"""
-
-_Point = tuple[float, float]
-"""An offset from the parameter's value, and the loss there."""
 
 
 class Model(Protocol):
@@ -70,8 +60,8 @@ class Model(Protocol):
         """The parameter arrays, by name."""
         ...
 
-    def loss(self, x: NDArray[Any], t: NDArray[Any]) -> float:
-        """Return the scalar loss."""
+    def loss(self, x: NDArray[Any], t: NDArray[Any]) -> SupportsFloat:
+        """Return the scalar loss: a float, or anything ``float()`` takes."""
         ...
 
     def gradient(self, x: NDArray[Any], t: NDArray[Any]) -> Mapping[str, NDArray[Any]]:
@@ -236,10 +226,10 @@ def numerical_gradient(
         Saito, "ゼロから作る Deep Learning", O'Reilly Japan 2016, ch. 4.4.
     """
     _check_writeable_float("x", x)
-    step = _check_real("h", h, positive=True)
+    step = check_positive("h", h, allow_inf=False)
     grad = np.zeros_like(x)
     for index in np.ndindex(x.shape):
-        grad[index] = _central_difference(lambda: float(f(x)), x, index, step)[0]
+        grad[index] = central_difference(lambda: float(f(x)), x, index, step)[0]
     return grad
 
 
@@ -264,51 +254,13 @@ def check_gradients(
     wrong. A value passes when ``|analytic - numerical| <= atol + rtol *
     |numerical|``.
 
-    Kinks (a ReLU switching inside ``[p - h, p + h]``): a central difference
-    across a kink averages the slopes on either side, and a correct backprop
-    need not match that average, nor even a one-sided slope at step ``h``:
-    with several kinks within ``h`` (one per sample, say) its value may be
-    the slope of a sliver far narrower than ``h``, and exactly on a kink it
-    follows the convention for ReLU's derivative at 0 (matching neither side
-    when samples cross the kink in opposite senses). So a value that fails
-    is failed only where the loss is shown smooth around it. The loss is
-    measured at ``p +- s/2``, for ``s = h`` first, and the slopes of the four
-    half-steps between ``p - s`` and ``p + s`` are taken; their largest
-    second difference is the roughness. Where the loss is smooth the
-    roughness is about ``(s/2)**2 * L'''`` plus rounding, and shrinks
-    fourfold as ``s`` is halved; a kink within ``+-s/2`` adds at least a
-    third of its jump in slope, and keeps adding it while ``s`` is halved.
-    Hence:
-
-    - The loss is smooth within ``+-s`` once the roughness is within the
-      losses' rounding error and, after a halving, at most half what it was
-      (curvature, or a kink left behind). The value is then compared with the
-      central difference at step ``s``: it passes, or is skipped if the
-      mismatch is within the tolerance plus twice the roughness (what a
-      slight kink can do), or fails, subject to the last point below.
-    - Otherwise ``s`` is halved. Roughness that fails to halve three times
-      marks a kink on which the value sits: it is skipped (counted in
-      ``skipped``), not failed. A value near a kink is thus compared at a
-      finer step, so kinks hide only the values on them.
-    - Kinks can coincide and cancel along ``p``: two samples of opposite
-      labels on one hidden unit's kink, with two classes, leave the loss
-      smooth along that unit's bias, while backprop returns the slope of
-      one sample alone. So before a value fails, the line is measured again
-      moved off ``p`` by a fixed random displacement of every parameter, of
-      sizes ``s/2``, ``s/32`` and ``s/512``: coinciding kinks part there,
-      and if the roughness exceeds twice that through ``p`` plus rounding,
-      the value is skipped. Kinks that cancel on every such line (as in
-      ``relu(p) - relu(-p)``, which is ``p``) stay unseen, and fail.
-
-    This needs nothing but ``loss``, so it works for any model. It costs
-    nothing for values that pass and two losses per halving for values that
-    fail: eight for a value on a kink. The displaced lines cost fifteen, and
-    only until one value has failed: the check has failed then, and later
-    values fail without them. In fast mode a direction lost to a kink is
-    replaced, and from then on each direction moves one parameter in turn,
-    as a kink is often reached through a few parameters only (a zero input
-    row with zero biases puts hidden units on their kink through ``b1``
-    alone).
+    Kinks (a ReLU switching inside ``[p - h, p + h]``) make a central
+    difference no derivative, so a value that fails is failed only where the
+    loss is shown smooth around it; one that sits on a kink is skipped
+    (counted in ``skipped``), and one near a kink is compared at a finer step.
+    This needs nothing but ``loss``, so it works for any model, and costs
+    nothing for values that pass; in fast mode a direction lost to a kink is
+    replaced. The method, and its cost, is explained in ``gradclip._kinks``.
 
     The default ``h``, ``rtol`` and ``atol`` are PyTorch's. They pass the
     book's ``-log(y + 1e-7)``, whose gradient is off by about ``1e-7 / y``
@@ -347,10 +299,10 @@ def check_gradients(
     """
     if mode not in ("full", "fast"):
         raise ValueError(f"mode must be 'full' or 'fast', got mode={mode!r}")
-    relative = _check_real("rtol", rtol, positive=False)
-    absolute = _check_real("atol", atol, positive=False)
-    step = _check_real("h", h, positive=True)
-    generator = _check_rng(rng)
+    relative = check_nonnegative("rtol", rtol, allow_inf=False)
+    absolute = check_nonnegative("atol", atol, allow_inf=False)
+    step = check_positive("h", h, allow_inf=False)
+    generator = check_rng(rng)
     params = model.params
     if not params:
         raise ValueError(f"model.params must not be empty, got model.params={params!r}")
@@ -358,8 +310,9 @@ def check_gradients(
         _check_writeable_float(f"model.params[{name!r}]", param)
         if param.dtype != np.float64:
             raise TypeError(
-                f"model.params[{name!r}] must have dtype float64 to be checked, got "
-                f"dtype={param.dtype}; build the model in float64 with the same values"
+                f"model.params[{name!r}] must have dtype float64 to be checked, "
+                f"got model.params[{name!r}].dtype={param.dtype}; "
+                "build the model in float64 with the same values"
             )
     analytic = _analytic(model, x, t)
 
@@ -369,8 +322,8 @@ def check_gradients(
     base = loss()
     if not math.isfinite(base):
         raise ValueError(f"model.loss(x, t) must be finite, got loss={base!r}")
-    judge = _Judge(
-        _Tolerance(relative, absolute, step, base), loss, list(params.values())
+    judge = Judge(
+        Tolerance(relative, absolute, step, base), loss, list(params.values())
     )
     if mode == "full":
         summaries = tuple(
@@ -409,131 +362,20 @@ def assert_gradients_close(
     return result
 
 
-@dataclass(frozen=True)
-class _Tolerance:
-    rtol: float
-    atol: float
-    h: float
-    base: float
-    """The unperturbed loss."""
-
-    def allowed(self, numerical: float) -> float:
-        return self.atol + self.rtol * abs(numerical)
-
-    def passes(self, analytic: float, numerical: float) -> bool:
-        return abs(analytic - numerical) <= self.allowed(numerical)
-
-
-class _Judge:
-    """Decides the values whose central difference at step ``h`` failed.
-
-    See ``check_gradients`` for the method.
-    """
-
-    def __init__(
-        self,
-        tolerance: _Tolerance,
-        loss: Callable[[], float],
-        arrays: Sequence[NDArray[np.float64]],
-    ) -> None:
-        self.tolerance = tolerance
-        self._loss = loss
-        self._arrays = arrays
-        self._shift: list[NDArray[np.float64]] | None = None
-        self._failed = False
-        """Whether a value failed at a smooth point with no kink nearby."""
-
-    def __call__(
-        self,
-        analytic: float,
-        lower: _Point,
-        upper: _Point,
-        probe: Callable[[float], tuple[_Point, _Point]],
-    ) -> tuple[bool, float]:
-        """Return whether the value is compared (else skipped), and with what.
-
-        ``lower`` and ``upper`` are the loss at ``-h`` and ``+h`` from the
-        value's point; ``probe(s)`` returns it at ``-s`` and ``+s``.
-        """
-        tolerance = self.tolerance
-        numerical = _slope(lower, upper)
-        if not math.isfinite(analytic):
-            return True, numerical  # no kink explains a NaN or an infinite gradient
-        scale = max(1.0, abs(lower[1]), abs(tolerance.base), abs(upper[1]))
-        step, previous, kinks = tolerance.h, math.inf, 0
-        for _ in range(_MAX_HALVINGS + 1):
-            half_lower, half_upper = probe(step / 2)
-            roughness = _roughness(
-                (lower, half_lower, (0.0, tolerance.base), half_upper, upper)
-            )
-            if roughness is None:  # too fine a step to move the parameter
-                return math.isinf(previous), numerical  # compared unless rough
-            shrinking = not roughness > previous / 2
-            if shrinking and not roughness > _ROUNDING * scale / step:
-                # Smooth on +-step: the central difference is the derivative.
-                if tolerance.passes(analytic, numerical):
-                    return True, numerical
-                mismatch = abs(analytic - numerical)
-                if mismatch <= tolerance.allowed(numerical) + 2 * roughness:
-                    return False, numerical  # as much as a slight kink explains
-                return not self._kinks_off_the_line(probe, step, roughness), numerical
-            kinks += not shrinking
-            if kinks == _KINK_HALVINGS:
-                break
-            previous, step = roughness, step / 2
-            lower, upper = half_lower, half_upper
-            numerical = _slope(lower, upper)
-        return False, numerical
-
-    def _kinks_off_the_line(
-        self,
-        probe: Callable[[float], tuple[_Point, _Point]],
-        step: float,
-        roughness: float,
-    ) -> bool:
-        """Whether the loss, smooth on the line through ``p``, is rough beside it.
-
-        The line is moved off ``p`` by a random displacement of the size of
-        ``step`` and smaller, and tested for roughness with the same step.
-        """
-        if self._failed:
-            return False  # the check has failed already: spare the losses
-        if self._shift is None:
-            rng = np.random.default_rng(_SHIFT_SEED)
-            self._shift = [rng.standard_normal(array.shape) for array in self._arrays]
-        for fraction in _SHIFTS:
-            originals = [array.copy() for array in self._arrays]
-            try:
-                for array, v in zip(self._arrays, self._shift, strict=True):
-                    array += fraction * step * v
-                base = self._loss()
-                lower, upper = probe(step)
-                half_lower, half_upper = probe(step / 2)
-            finally:
-                for array, original in zip(self._arrays, originals, strict=True):
-                    array[...] = original
-            points = (lower, half_lower, (0.0, base), half_upper, upper)
-            beside = _roughness(points)
-            scale = max(1.0, *(abs(loss) for _, loss in points))
-            if beside is not None and beside > 2 * roughness + _ROUNDING * scale / step:
-                return True
-        self._failed = True
-        return False
-
-
 def _check_parameter(
     name: str,
     param: NDArray[np.float64],
     analytic: NDArray[np.float64],
     loss: Callable[[], float],
-    judge: _Judge,
+    judge: Judge,
 ) -> ErrorSummary:
+    """Compare every element of one parameter (full mode)."""
     tolerance = judge.tolerance
     numerical = np.empty_like(analytic)
     compared = np.ones(analytic.shape, dtype=bool)
     h = tolerance.h
     for index in np.ndindex(param.shape):
-        value, upper, lower = _central_difference(loss, param, index, h)
+        value, upper, lower = central_difference(loss, param, index, h)
         numerical[index] = value
         if tolerance.passes(float(analytic[index]), value):
             continue
@@ -542,7 +384,7 @@ def _check_parameter(
             float(analytic[index]),
             (below, lower),
             (above, upper),
-            partial(_probe_element, loss, param, index),
+            partial(probe_element, loss, param, index),
         )
     return _summarize(name, analytic, numerical, compared, tolerance)
 
@@ -551,9 +393,16 @@ def _check_directions(
     params: Mapping[str, NDArray[np.float64]],
     analytic: Mapping[str, NDArray[np.float64]],
     loss: Callable[[], float],
-    judge: _Judge,
+    judge: Judge,
     rng: np.random.Generator,
 ) -> ErrorSummary:
+    """Compare directional derivatives along random unit vectors (fast mode).
+
+    A direction lost to a kink is replaced, and from then on each direction
+    moves one parameter in turn, as a kink is often reached through a few
+    parameters only (a zero input row with zero biases puts hidden units on
+    their kink through ``b1`` alone).
+    """
     tolerance = judge.tolerance
     arrays = list(params.values())
     grads = [analytic[name] for name in params]
@@ -571,7 +420,7 @@ def _check_directions(
         direction = [v / norm for v in direction]
         along = sum(float(np.vdot(g, v)) for g, v in zip(grads, direction, strict=True))
         h = tolerance.h
-        upper, lower = _losses_along(loss, arrays, direction, (h, -h))
+        upper, lower = losses_along(loss, arrays, direction, (h, -h))
         numerical = (upper - lower) / (2 * h)
         analytic_values.append(along)
         numerical_values.append(numerical)
@@ -582,7 +431,7 @@ def _check_directions(
             along,
             (-h, lower),
             (h, upper),
-            partial(_probe_direction, loss, arrays, direction),
+            partial(probe_direction, loss, arrays, direction),
         )
         compared.append(judged)
     return _summarize(
@@ -599,7 +448,7 @@ def _summarize(
     analytic: NDArray[np.float64],
     numerical: NDArray[np.float64],
     compared: NDArray[np.bool_],
-    tolerance: _Tolerance,
+    tolerance: Tolerance,
 ) -> ErrorSummary:
     with np.errstate(divide="ignore", invalid="ignore"):  # inf and 0 / 0 are handled
         error = np.abs(analytic - numerical)
@@ -632,49 +481,6 @@ def _summarize(
     )
 
 
-def _probe_element(
-    loss: Callable[[], float],
-    param: NDArray[np.float64],
-    index: tuple[int, ...],
-    step: float,
-) -> tuple[_Point, _Point]:
-    """Return the loss with ``param[index]`` moved by ``-step`` and ``+step``."""
-    original = param[index]
-    points = (original - step, original + step)
-    lower, upper = _losses_at(loss, param, index, points)
-    below, above = (float(point - original) for point in points)
-    return (below, lower), (above, upper)
-
-
-def _probe_direction(
-    loss: Callable[[], float],
-    arrays: Sequence[NDArray[np.float64]],
-    direction: Sequence[NDArray[np.float64]],
-    step: float,
-) -> tuple[_Point, _Point]:
-    """Return the loss with the arrays moved by ``-+step`` along ``direction``."""
-    lower, upper = _losses_along(loss, arrays, direction, (-step, step))
-    return (-step, lower), (step, upper)
-
-
-def _roughness(points: Sequence[_Point]) -> float | None:
-    """Return the largest second difference of the slopes between the points.
-
-    ``None`` if the points are too close to tell apart.
-    """
-    offsets, losses = zip(*points, strict=True)
-    widths = np.diff(offsets)
-    if not np.all(widths > 0):
-        return None
-    slopes = np.diff(losses) / widths
-    return float(np.max(np.abs(np.diff(slopes, n=2))))
-
-
-def _slope(lower: _Point, upper: _Point) -> float:
-    """Return the slope of the loss between two points."""
-    return (upper[1] - lower[1]) / (upper[0] - lower[0])
-
-
 def _analytic(
     model: Model, x: NDArray[Any], t: NDArray[Any]
 ) -> dict[str, NDArray[np.float64]]:
@@ -698,78 +504,6 @@ def _analytic(
     return copies
 
 
-def _central_difference(
-    loss: Callable[[], float], x: NDArray[Any], index: tuple[int, ...], h: float
-) -> tuple[float, float, float]:
-    """Return the central difference at ``x[index]``, and the losses at +-h."""
-    original = x[index]
-    upper, lower = x.dtype.type(original + h), x.dtype.type(original - h)
-    if upper == lower:
-        raise ValueError(
-            f"h must be large enough to change x[{', '.join(map(str, index))}]"
-            f"={original.item()!r} in {x.dtype}, got h={h!r}"
-        )
-    loss_upper, loss_lower = _losses_at(loss, x, index, (upper, lower))
-    return (
-        (loss_upper - loss_lower) / (float(upper) - float(lower)),
-        loss_upper,
-        loss_lower,
-    )
-
-
-def _losses_at(
-    loss: Callable[[], float],
-    x: NDArray[Any],
-    index: tuple[int, ...],
-    values: Sequence[Any],
-) -> list[float]:
-    """Return ``loss()`` with ``x[index]`` set to each value; restore in ``finally``."""
-    original = x[index]
-    try:
-        losses = []
-        for value in values:
-            x[index] = value
-            losses.append(loss())
-        return losses
-    finally:
-        x[index] = original
-
-
-def _losses_along(
-    loss: Callable[[], float],
-    arrays: Sequence[NDArray[np.float64]],
-    direction: Sequence[NDArray[np.float64]],
-    steps: Sequence[float],
-) -> list[float]:
-    """Return ``loss()`` with the arrays moved by each step along ``direction``.
-
-    The arrays are restored from copies in ``finally``.
-    """
-    originals = [array.copy() for array in arrays]
-    try:
-        losses = []
-        for step in steps:
-            for array, original, v in zip(arrays, originals, direction, strict=True):
-                np.add(original, step * v, out=array)
-            losses.append(loss())
-        return losses
-    finally:
-        for array, original in zip(arrays, originals, strict=True):
-            array[...] = original
-
-
-def _check_real(name: str, value: object, *, positive: bool) -> float:
-    if isinstance(value, bool) or not isinstance(
-        value, int | float | np.integer | np.floating
-    ):
-        raise TypeError(f"{name} must be a real number, got {name}={value!r}")
-    number = float(value)
-    if not math.isfinite(number) or number < 0 or (positive and number == 0):
-        rule = "> 0" if positive else ">= 0"
-        raise ValueError(f"{name} must be finite and {rule}, got {name}={value!r}")
-    return number
-
-
 def _check_writeable_float(name: str, array: object) -> None:
     if not isinstance(array, np.ndarray):
         raise TypeError(f"{name} must be a NumPy array, got {name}={array!r}")
@@ -780,18 +514,5 @@ def _check_writeable_float(name: str, array: object) -> None:
     if not array.flags.writeable:
         raise ValueError(
             f"{name} must be writeable (it is perturbed in place), "
-            "got a read-only array"
+            f"got {name}.flags.writeable=False"
         )
-
-
-def _check_rng(rng: object) -> np.random.Generator:
-    if rng is None or isinstance(rng, np.random.Generator):
-        return np.random.default_rng(rng)
-    if isinstance(rng, bool) or not isinstance(rng, int | np.integer):
-        raise TypeError(
-            "rng must be None, an int seed or a numpy.random.Generator, "
-            f"got rng={rng!r}"
-        )
-    if rng < 0:
-        raise ValueError(f"rng must be >= 0 as a seed, got rng={rng!r}")
-    return np.random.default_rng(rng)

@@ -13,6 +13,7 @@ References:
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from gradclip._labels import class_labels
 from gradclip._typing import FloatArray
 
 __all__ = ["Affine", "Relu", "SoftmaxWithLoss"]
@@ -118,7 +119,7 @@ class SoftmaxWithLoss:
         """Return the mean softmax cross-entropy of logits ``x`` against ``t``.
 
         Args:
-            x: Logits, shape ``(N, C)``.
+            x: Logits, shape ``(N, C)``; integer logits are taken as float64.
             t: Class labels, shape ``(N,)``, or one-hot rows, shape ``(N, C)``;
                 integer or floating dtype.
 
@@ -126,13 +127,20 @@ class SoftmaxWithLoss:
             The loss as a Python float.
 
         Raises:
-            TypeError: If ``t`` has neither an integer nor a floating dtype.
+            TypeError: If ``x`` or ``t`` has neither an integer nor a floating
+                dtype.
             ValueError: If ``x`` is not 2-D or ``t`` is not a valid target for
                 ``x``.
         """
+        if x.dtype.kind not in "iuf":
+            raise TypeError(
+                f"x must have an integer or floating dtype, got x.dtype={x.dtype}"
+            )
         if x.ndim != 2:
             raise ValueError(f"x must be 2-D (N, C), got x.shape={x.shape!r}")
-        labels = _class_labels(t, n_samples=x.shape[0], n_classes=x.shape[1])
+        labels = class_labels(t, n_samples=x.shape[0], n_classes=x.shape[1])
+        if x.dtype.kind in "iu":
+            x = np.asarray(x, dtype=np.float64)
         rows = np.arange(len(labels))
         shifted = x - x.max(axis=1, keepdims=True)
         picked = shifted[rows, labels]
@@ -156,59 +164,3 @@ class SoftmaxWithLoss:
         dx[np.arange(n), self.t] -= 1
         dx *= dout / n
         return dx
-
-
-def _class_labels(t: ArrayLike, *, n_samples: int, n_classes: int) -> NDArray[np.intp]:
-    """Validate targets and return them as class labels.
-
-    Args:
-        t: Labels in ``range(n_classes)``, shape ``(n_samples,)``, or one-hot
-            rows (a single 1, zeros elsewhere), shape ``(n_samples, n_classes)``;
-            integer or floating dtype.
-        n_samples: Expected batch size.
-        n_classes: Number of classes.
-
-    Returns:
-        The labels, shape ``(n_samples,)``.
-
-    Raises:
-        TypeError: If ``t`` has neither an integer nor a floating dtype.
-        ValueError: If ``t`` has the wrong shape, a label out of range or not
-            an integer, or a row that is not one-hot.
-    """
-    t = np.asarray(t)
-    if t.dtype.kind not in "iuf":
-        raise TypeError(
-            f"t must have an integer or floating dtype, got t.dtype={t.dtype!r}"
-        )
-    if t.ndim == 2:
-        if t.shape != (n_samples, n_classes):
-            raise ValueError(
-                f"t must have shape {(n_samples, n_classes)!r} (one one-hot row per "
-                f"sample), got t.shape={t.shape!r}"
-            )
-        one_hot = ((t == 0) | (t == 1)).all(axis=1) & (t.sum(axis=1) == 1)
-        if not one_hot.all():
-            i = int(np.argmin(one_hot))
-            raise ValueError(f"t must have one-hot rows, got t[{i}]={t[i]!r}")
-        labels: NDArray[np.intp] = t.argmax(axis=1)
-        return labels
-    if t.ndim != 1:
-        raise ValueError(
-            f"t must be 1-D (labels) or 2-D (one-hot), got t.shape={t.shape!r}"
-        )
-    if t.shape != (n_samples,):
-        raise ValueError(
-            f"t must have shape {(n_samples,)!r} (one label per sample), "
-            f"got t.shape={t.shape!r}"
-        )
-    valid = (t >= 0) & (t < n_classes)
-    if t.dtype.kind == "f":
-        valid &= t == np.floor(t)
-    if not valid.all():
-        i = int(np.argmin(valid))
-        raise ValueError(
-            f"t must hold integer labels in range({n_classes}), "
-            f"got t[{i}]={t[i].item()!r}"
-        )
-    return t.astype(np.intp, copy=False)

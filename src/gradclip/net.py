@@ -4,16 +4,16 @@ References:
     Saito, "ゼロから作る Deep Learning", O'Reilly Japan 2016, ch. 5.7.
 """
 
-import math
 from typing import TypedDict
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from gradclip import gradcheck
+from gradclip._labels import class_labels
 from gradclip._typing import FloatArray
-from gradclip.gradcheck import _check_rng
-from gradclip.layers import Affine, Relu, SoftmaxWithLoss, _class_labels
+from gradclip._validation import check_nonnegative, check_rng
+from gradclip.layers import Affine, Relu, SoftmaxWithLoss
 
 __all__ = ["TwoLayerNet"]
 
@@ -50,8 +50,9 @@ class TwoLayerNet:
         dtype: Floating dtype of the parameters and of the computation.
 
     Raises:
-        TypeError: If a size is not an int, ``rng`` is of the wrong type or
-            ``dtype`` is not a floating dtype.
+        TypeError: If a size is not an int, ``weight_init_std`` is not a real
+            number, ``rng`` is of the wrong type or ``dtype`` is not a
+            floating dtype.
         ValueError: If a size is below 1, ``weight_init_std`` is negative or
             not finite, or an int ``rng`` is negative.
 
@@ -84,18 +85,7 @@ class TwoLayerNet:
                 raise TypeError(f"{name} must be an int, got {name}={size!r}")
             if size < 1:
                 raise ValueError(f"{name} must be >= 1, got {name}={size!r}")
-        if isinstance(weight_init_std, bool) or not isinstance(
-            weight_init_std, int | float | np.integer | np.floating
-        ):
-            raise TypeError(
-                "weight_init_std must be a real number, "
-                f"got weight_init_std={weight_init_std!r}"
-            )
-        if not (math.isfinite(weight_init_std) and weight_init_std >= 0):
-            raise ValueError(
-                "weight_init_std must be finite and >= 0, "
-                f"got weight_init_std={weight_init_std!r}"
-            )
+        std = check_nonnegative("weight_init_std", weight_init_std, allow_inf=False)
         float_dtype = np.dtype(dtype)
         if float_dtype not in _DTYPES:
             raise TypeError(
@@ -103,7 +93,7 @@ class TwoLayerNet:
                 f"takes), got dtype={dtype!r}"
             )
 
-        generator = None if rng is None else _check_rng(rng)
+        generator = None if rng is None else check_rng(rng)
 
         def normal(*shape: int) -> NDArray[np.float64]:
             if generator is None:
@@ -111,7 +101,6 @@ class TwoLayerNet:
                 return np.random.randn(*shape)  # noqa: NPY002
             return generator.standard_normal(shape)
 
-        std = float(weight_init_std)
         self.params: dict[str, FloatArray] = {
             "W1": (std * normal(input_size, hidden_size)).astype(float_dtype),
             "b1": np.zeros(hidden_size, dtype=float_dtype),
@@ -201,7 +190,7 @@ class TwoLayerNet:
         x = np.asarray(x)
         if x.dtype.kind not in "iuf":
             raise TypeError(
-                f"x must have an integer or floating dtype, got x.dtype={x.dtype!r}"
+                f"x must have an integer or floating dtype, got x.dtype={x.dtype}"
             )
         if x.ndim not in (1, 2):
             raise ValueError(
@@ -238,6 +227,4 @@ class TwoLayerNet:
                     f"{(n_classes,)!r} for a 1-D x, got t.shape={t.shape!r}"
                 )
             t = t.reshape(1, -1) if t.ndim == 1 else t.reshape(1)
-        return x_batch, _class_labels(
-            t, n_samples=x_batch.shape[0], n_classes=n_classes
-        )
+        return x_batch, class_labels(t, n_samples=x_batch.shape[0], n_classes=n_classes)

@@ -65,7 +65,22 @@ class BookNet:
         return {"W": np.zeros_like(self.params["W"])}
 
 
+class Float32Net:
+    """A model whose loss is a NumPy scalar: check_gradients calls float() on it."""
+
+    def __init__(self) -> None:
+        self.params = {"W": np.zeros((5, 3))}
+
+    def loss(self, x: NDArray[Any], t: NDArray[Any]) -> np.float32:
+        return np.float32(0.5 * np.sum(self.params["W"] ** 2))
+
+    def gradient(self, x: NDArray[Any], t: NDArray[Any]) -> dict[str, NDArray[Any]]:
+        return {"W": self.params["W"].copy()}
+
+
 check: GradientCheck = check_gradients(BookNet(), x, t)
+numpy_scalar_loss: Model = Float32Net()
+check_gradients(numpy_scalar_loss, x, t, mode="fast", rng=0)
 fast = check_gradients(tnet, x, t, mode="fast", rng=np.random.default_rng(0))
 assert_gradients_close(tnet, x, t, rtol=1e-4, atol=1e-6, h=np.float64(1e-6))
 if not check.ok:

@@ -1,7 +1,7 @@
 """The types the gradient-checking functions return, as users see them."""
 
 from collections.abc import Mapping
-from typing import Any, Literal, assert_type
+from typing import Any, Literal, SupportsFloat, assert_type
 
 import numpy as np
 from numpy.typing import NDArray
@@ -39,7 +39,7 @@ assert_type(
 def members(model: Model) -> None:
     assert_type(model, Model)
     assert_type(model.params, Mapping[str, NDArray[Any]])
-    assert_type(model.loss(x, t), float)
+    assert_type(model.loss(x, t), SupportsFloat)
     assert_type(model.gradient(x, t), Mapping[str, NDArray[Any]])
 
 
