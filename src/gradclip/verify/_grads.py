@@ -11,14 +11,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 import numpy as np
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 
 from gradclip.strategies import gradient_arrays, gradient_dicts
-from gradclip.verify._invariant import Invariant, Tier
 from gradclip.verify._oracle import distinct, exact_norm, relative_tolerance
 
 __all__ = [
@@ -34,7 +33,6 @@ __all__ = [
     "bad_cases",
     "copy_grads",
     "grads_cases",
-    "invariant",
     "nonfinite_cases",
     "restored",
 ]
@@ -242,15 +240,3 @@ def nonfinite_cases(draw: st.DrawFn) -> GradsCase:
     dtype = draw(st.sampled_from(["float32", "float64"]))
     items.insert(position, ("nonfinite", np.array([1.0, value], dtype=dtype)))
     return GradsCase(grads=dict(items), threshold=case.threshold)
-
-
-ImplT = TypeVar("ImplT")
-
-
-def invariant(
-    check: Callable[[ImplT, GradsCase], None],
-    tier: Tier,
-    cases: st.SearchStrategy[GradsCase],
-) -> Invariant[ImplT, GradsCase]:
-    """Name an invariant after its check."""
-    return Invariant(name=check.__name__, tier=tier, cases=cases, check=check)

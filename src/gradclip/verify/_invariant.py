@@ -6,7 +6,7 @@ from typing import Generic, Literal, TypeVar
 
 from hypothesis import strategies as st
 
-__all__ = ["Invariant", "Tier"]
+__all__ = ["ImplT", "Invariant", "Tier", "invariant"]
 
 Tier = Literal["core", "robust"]
 """``core``: the seed's contract on ordinary inputs; ``robust``: the rest."""
@@ -36,3 +36,12 @@ class Invariant(Generic[ImplT, CaseT]):
     def statement(self) -> str:
         """The property in one sentence."""
         return (self.check.__doc__ or self.name).strip().splitlines()[0]
+
+
+def invariant(
+    check: Callable[[ImplT, CaseT], None],
+    tier: Tier,
+    cases: st.SearchStrategy[CaseT],
+) -> Invariant[ImplT, CaseT]:
+    """Name an invariant after its check."""
+    return Invariant(name=check.__name__, tier=tier, cases=cases, check=check)

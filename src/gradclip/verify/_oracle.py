@@ -53,7 +53,9 @@ def exact_norm(arrays: Iterable[NDArray[Any]]) -> Fraction:
 
 def relative_tolerance(arrays: Iterable[NDArray[Any]]) -> float:
     """A few units in the last place of the least precise dtype among ``arrays``."""
-    return 8 * max((float(np.finfo(a.dtype).eps) for a in arrays), default=0.0)
+    return 8 * max(
+        (float(np.finfo(a.dtype).eps) for a in arrays if a.size), default=0.0
+    )
 
 
 def absolute_tolerance(arrays: Iterable[NDArray[Any]]) -> Fraction:

@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 
 from gradclip.gradcheck import Model, check_gradients
 from gradclip.strategies import net_inputs, net_params, net_sizes, net_targets
-from gradclip.verify._invariant import Invariant, Tier
+from gradclip.verify._invariant import Invariant, invariant
 
 __all__ = ["NET_INVARIANTS", "NetFactory", "NetProblem"]
 
@@ -188,21 +188,13 @@ def _problems(draw: st.DrawFn, *, logit_scale: float = 1.0) -> NetProblem:
     return NetProblem(sizes=sizes, params=params, x=x, labels=labels)
 
 
-def _invariant(
-    check: Callable[[NetFactory, NetProblem], None],
-    tier: Tier,
-    cases: st.SearchStrategy[NetProblem],
-) -> Invariant[NetFactory, NetProblem]:
-    return Invariant(name=check.__name__, tier=tier, cases=cases, check=check)
-
-
 NET_INVARIANTS: tuple[Invariant[NetFactory, NetProblem], ...] = (
-    _invariant(gradient_matches_numerical, "core", _problems()),
-    _invariant(batch_gradient_is_mean, "core", _problems()),
-    _invariant(logit_shift_invariance, "core", _problems()),
-    _invariant(one_hot_equals_labels, "core", _problems()),
-    _invariant(no_mutation, "core", _problems()),
-    _invariant(huge_logits_finite, "robust", _problems(logit_scale=1e6)),
-    _invariant(integer_inputs, "robust", _problems()),
+    invariant(gradient_matches_numerical, "core", _problems()),
+    invariant(batch_gradient_is_mean, "core", _problems()),
+    invariant(logit_shift_invariance, "core", _problems()),
+    invariant(one_hot_equals_labels, "core", _problems()),
+    invariant(no_mutation, "core", _problems()),
+    invariant(huge_logits_finite, "robust", _problems(logit_scale=1e6)),
+    invariant(integer_inputs, "robust", _problems()),
 )
 """Every network invariant, core tier first."""

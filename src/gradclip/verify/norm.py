@@ -16,11 +16,10 @@ from gradclip.verify._grads import (
     arrays_of,
     assert_untouched,
     grads_cases,
-    invariant,
     nonfinite_cases,
     restored,
 )
-from gradclip.verify._invariant import Invariant
+from gradclip.verify._invariant import Invariant, invariant
 from gradclip.verify._oracle import assert_exact_norm
 
 __all__ = ["NORM_INVARIANTS", "NormFunction"]

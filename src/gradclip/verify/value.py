@@ -18,10 +18,9 @@ from gradclip.verify._grads import (
     bad_cases,
     copy_grads,
     grads_cases,
-    invariant,
     restored,
 )
-from gradclip.verify._invariant import Invariant
+from gradclip.verify._invariant import Invariant, invariant
 from gradclip.verify.clipping import bad_input_atomic
 
 __all__ = ["VALUE_INVARIANTS", "ValueFunction"]
