@@ -124,10 +124,12 @@ def test_fail_cases_name_the_code_for_each_checker(path: Path) -> None:
 
 def _public_names() -> dict[str, list[str]]:
     import gradclip.strategies
+    import gradclip.verify
 
     return {
         "gradclip": list(gradclip.__all__),
         "gradclip.strategies": list(gradclip.strategies.__all__),
+        "gradclip.verify": list(gradclip.verify.__all__),
     }
 
 
