@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from gradclip._parallel import run_pieces, split
 from gradclip._typing import GradArray
 
 __all__ = ["CHUNK", "REAL_DTYPES", "ScaledNorm", "is_finite", "norm"]
@@ -121,9 +122,8 @@ def _two_norm(arrays: Sequence[GradArray]) -> ScaledNorm:
             sums.append((fast, 0))
         else:
             sums.extend(_sum_of_squares(array) for array in batch)
-    for array in arrays:
-        if array.size > CHUNK:
-            sums.append(_sum_of_squares(array))
+    large = [array for array in arrays if array.size > CHUNK]
+    sums.extend(run_pieces(_sum_of_squares, split(large, _VIEW_CHUNK)))
     if any(not math.isfinite(total) for total, _ in sums):
         return ScaledNorm(_nan_or_max(total for total, _ in sums))
     exponent = max((exponent for total, exponent in sums if total > 0), default=0)

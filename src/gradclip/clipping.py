@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from gradclip._norms import REAL_DTYPES, ScaledNorm, is_finite, norm
+from gradclip._parallel import run_pieces, split
 from gradclip._typing import GradArray, Grads, RealGrads, RealNumber
 from gradclip._validation import (
     GradEntries,
@@ -263,13 +264,30 @@ def _rate(limit: float, total: ScaledNorm, eps: float) -> tuple[float, int] | No
 
 
 def _multiply(arrays: tuple[GradArray, ...], factor: float) -> None:
-    """Multiply every array in place by ``factor``, rounding once per element."""
+    """Multiply every array in place by ``factor``, rounding once per element.
+
+    Arrays of more than ``_PIECE`` elements are cut into pieces that the
+    machine's cores scale at once (see ``gradclip._parallel``).
+    """
     scalars: dict[np.dtype[Any], np.floating[Any]] = {}
+    large = []
     for array in arrays:
         scalar = scalars.get(array.dtype)
         if scalar is None:
             scalar = scalars[array.dtype] = _scalar_for(array.dtype, factor)
-        np.multiply(array, scalar, out=array, casting="same_kind")
+        if array.size > _PIECE:
+            large.append(array)
+        else:
+            np.multiply(array, scalar, out=array, casting="same_kind")
+
+    def scale(piece: GradArray) -> None:
+        np.multiply(piece, scalars[piece.dtype], out=piece, casting="same_kind")
+
+    run_pieces(scale, split(large, _PIECE))
+
+
+_PIECE = 1 << 20
+"""Elements per piece of a large array scaled on one thread."""
 
 
 def _scalar_for(dtype: np.dtype[Any], factor: float) -> np.floating[Any]:

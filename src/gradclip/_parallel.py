@@ -1,0 +1,89 @@
+"""One pass over many arrays, shared among the machine's cores.
+
+Clipping reads every gradient once and writes it once: work bound by memory
+bandwidth, which one core does not saturate. NumPy releases the GIL inside
+BLAS calls and ufunc loops, so threads working on disjoint pieces of the
+gradients run at once. Pieces are whole multiples of a granule, cut at the
+same places however many threads there are, so results never depend on the
+number of cores.
+
+References:
+    NumPy, "Thread Safety": https://numpy.org/doc/stable/reference/thread_safety.html
+"""
+
+import contextvars
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+from gradclip._typing import GradArray
+
+__all__ = ["run_pieces", "split"]
+
+_WORKERS = min(4, os.cpu_count() or 1)
+"""Threads to use: one per core, up to four (more adds nothing to bandwidth)."""
+
+_MIN_PARALLEL = 1 << 22
+"""Elements below which one thread is faster than waking the others."""
+
+_pool: ThreadPoolExecutor | None = None
+
+T = TypeVar("T")
+
+
+def split(arrays: Sequence[GradArray], granule: int) -> list[GradArray]:
+    """Cut large contiguous arrays into flat views of whole ``granule``s.
+
+    Args:
+        arrays: the arrays of one pass.
+        granule: the piece size's unit, in elements.
+
+    Returns:
+        Views covering every element once: small or non-contiguous arrays
+        whole, large contiguous ones in pieces of ``granule`` elements each.
+    """
+    pieces: list[GradArray] = []
+    for array in arrays:
+        if array.size > granule and (
+            array.flags.c_contiguous or array.flags.f_contiguous
+        ):
+            flat = array.ravel(order="K")
+            pieces.extend(flat[i : i + granule] for i in range(0, flat.size, granule))
+        else:
+            pieces.append(array)
+    return pieces
+
+
+def run_pieces(
+    function: Callable[[GradArray], T], pieces: Sequence[GradArray]
+) -> list[T]:
+    """Return ``[function(p) for p in pieces]``, on several threads if it pays.
+
+    Each piece runs in a copy of the caller's context, so that settings such
+    as ``np.errstate`` hold in the threads as they do in the caller.
+    """
+    if _WORKERS == 1 or len(pieces) < 2 or sum(p.size for p in pieces) < _MIN_PARALLEL:
+        return [function(piece) for piece in pieces]
+    contexts = [contextvars.copy_context() for _ in pieces]
+    return list(
+        _threads().map(
+            lambda context, piece: context.run(function, piece), contexts, pieces
+        )
+    )
+
+
+def _threads() -> ThreadPoolExecutor:
+    global _pool  # one pool per process, made on first use
+    if _pool is None:
+        _pool = ThreadPoolExecutor(_WORKERS, thread_name_prefix="gradclip")
+    return _pool
+
+
+def _forget_threads() -> None:
+    """A forked child has none of its parent's threads: make a new pool there."""
+    global _pool  # see _threads
+    _pool = None
+
+
+os.register_at_fork(after_in_child=_forget_threads)
