@@ -1,8 +1,9 @@
 """Hypothesis profiles and the implementations the property suite checks.
 
 By default the suite checks gradclip's own code. ``--clip-impl``,
-``--net-impl``, ``--value-impl`` and ``--norm-impl`` (each ``MODULE:ATTR``,
-importable from the current directory) point it at another implementation.
+``--net-impl``, ``--value-impl``, ``--norm-impl`` and ``--shard-impl`` (each
+``MODULE:ATTR``, importable from the current directory) point it at another
+implementation.
 Profiles: ``dev`` (fast, the default) and ``thorough`` (2,000 examples per
 property), chosen with ``--hypothesis-profile``; under ``CI=true``
 Hypothesis's own derandomised ``ci`` profile stays in force.
@@ -14,7 +15,13 @@ from typing import Any
 import pytest
 from hypothesis import settings
 
-from gradclip.verify import ClipFunction, NetFactory, NormFunction, ValueFunction
+from gradclip.verify import (
+    ClipFunction,
+    NetFactory,
+    NormFunction,
+    ShardFunction,
+    ValueFunction,
+)
 from gradclip.verify.command import UsageError, load
 
 settings.register_profile("dev", max_examples=25, deadline=None)
@@ -27,11 +34,15 @@ _OPTIONS = {
     "net": ("gradclip:TwoLayerNet", "a class with the book's TwoLayerNet API"),
     "value": ("gradclip:clip_grads_value", "an element-wise clipper f(grads, v)"),
     "norm": ("gradclip:global_norm", "a global norm f(grads) -> float"),
+    "shard": (
+        "gradclip:clip_grads_with_norm",
+        "a shard clipper f(grads, max_norm, total_norm)",
+    ),
 }
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """Add ``--clip-impl``, ``--net-impl``, ``--value-impl``, ``--norm-impl``."""
+    """Add ``--clip-impl``, ``--net-impl``, ``--value-impl`` and the others."""
     group = parser.getgroup("gradclip", "implementations to check")
     for kind, (default, what) in _OPTIONS.items():
         group.addoption(
@@ -86,4 +97,11 @@ def value_impl(pytestconfig: pytest.Config) -> ValueFunction:
 def norm_impl(pytestconfig: pytest.Config) -> NormFunction:
     """The global norm under test."""
     implementation: NormFunction = _implementation(pytestconfig, "norm")
+    return implementation
+
+
+@pytest.fixture(scope="session")
+def shard_impl(pytestconfig: pytest.Config) -> ShardFunction:
+    """The shard clipping function under test."""
+    implementation: ShardFunction = _implementation(pytestconfig, "shard")
     return implementation

@@ -19,7 +19,8 @@ INVARIANTS = {invariant.name: invariant for invariant in CLIP_INVARIANTS}
 
 def _check(name: str, clip_impl: ClipFunction, case: GradsCase) -> None:
     arrays = arrays_of(case)
-    if all(np.isfinite(array).all() for array in arrays):
+    small = sum(array.size for array in arrays) < 10_000  # the oracle is slow
+    if small and all(np.isfinite(array).all() for array in arrays):
         note(f"exact norm before clipping: {show(exact_norm(arrays))}")
     note(f"case: {case!r}")
     INVARIANTS[name].check(clip_impl, case)
@@ -97,10 +98,22 @@ def test_odd_layouts(clip_impl: ClipFunction, case: GradsCase) -> None:
     _check("odd_layouts", clip_impl, case)
 
 
+@given(case=INVARIANTS["large_arrays"].cases)
+def test_large_arrays(clip_impl: ClipFunction, case: GradsCase) -> None:
+    """Millions of elements clip as a few do: to the bound, by one factor."""
+    _check("large_arrays", clip_impl, case)
+
+
 @given(case=INVARIANTS["aliasing_counted_once"].cases)
 def test_aliasing_counted_once(clip_impl: ClipFunction, case: GradsCase) -> None:
     """An array under two keys is counted once in the norm and scaled once."""
     _check("aliasing_counted_once", clip_impl, case)
+
+
+@given(case=INVARIANTS["partial_overlap"].cases)
+def test_partial_overlap(clip_impl: ClipFunction, case: GradsCase) -> None:
+    """Views sharing some elements are refused, or each element counts once."""
+    _check("partial_overlap", clip_impl, case)
 
 
 @given(case=INVARIANTS["nonfinite_untouched"].cases)

@@ -49,6 +49,30 @@ def test_no_mutation(net_impl: NetFactory, problem: NetProblem) -> None:
     _check("no_mutation", net_impl, problem)
 
 
+@given(problem=INVARIANTS["initial_params"].cases)
+def test_initial_params(net_impl: NetFactory, problem: NetProblem) -> None:
+    """A new net has zero biases and weights of standard deviation 0.01."""
+    _check("initial_params", net_impl, problem)
+
+
+@given(problem=INVARIANTS["accuracy_of_predict"].cases)
+def test_accuracy_of_predict(net_impl: NetFactory, problem: NetProblem) -> None:
+    """accuracy is the fraction of samples whose largest logit is the target's."""
+    _check("accuracy_of_predict", net_impl, problem)
+
+
+@given(problem=INVARIANTS["numerical_gradient_agrees"].cases)
+def test_numerical_gradient_agrees(net_impl: NetFactory, problem: NetProblem) -> None:
+    """The net's own numerical_gradient agrees with gradient, away from kinks."""
+    _check("numerical_gradient_agrees", net_impl, problem)
+
+
+@given(problem=INVARIANTS["kink_passes_nothing"].cases)
+def test_kink_passes_nothing(net_impl: NetFactory, problem: NetProblem) -> None:
+    """Where a hidden unit's input is exactly 0, ReLU passes no gradient back."""
+    _check("kink_passes_nothing", net_impl, problem)
+
+
 @given(problem=INVARIANTS["huge_logits_finite"].cases)
 def test_huge_logits_finite(net_impl: NetFactory, problem: NetProblem) -> None:
     """With logits of magnitude up to about 1e5, loss and gradient stay finite."""
@@ -59,6 +83,18 @@ def test_huge_logits_finite(net_impl: NetFactory, problem: NetProblem) -> None:
 def test_integer_inputs(net_impl: NetFactory, problem: NetProblem) -> None:
     """Integer inputs give the loss and gradient of the same values as floats."""
     _check("integer_inputs", net_impl, problem)
+
+
+@given(problem=INVARIANTS["single_sample"].cases)
+def test_single_sample(net_impl: NetFactory, problem: NetProblem) -> None:
+    """A 1-D x with a scalar label or one-hot row acts as a batch of one."""
+    _check("single_sample", net_impl, problem)
+
+
+@given(problem=INVARIANTS["bad_input_rejected"].cases)
+def test_bad_input_rejected(net_impl: NetFactory, problem: NetProblem) -> None:
+    """Invalid sizes, inputs or targets raise TypeError or ValueError."""
+    _check("bad_input_rejected", net_impl, problem)
 
 
 def test_every_net_invariant_has_a_property() -> None:

@@ -69,6 +69,12 @@ def test_norm_inputs_untouched(norm_impl: NormFunction, case: GradsCase) -> None
     NORM["inputs_untouched"].check(norm_impl, case)
 
 
+@given(case=NORM["read_only_inputs"].cases)
+def test_norm_read_only_inputs(norm_impl: NormFunction, case: GradsCase) -> None:
+    """Read-only arrays are accepted, and their norm is exact."""
+    NORM["read_only_inputs"].check(norm_impl, case)
+
+
 @given(case=NORM["exact_at_extremes"].cases)
 def test_norm_exact_at_extremes(norm_impl: NormFunction, case: GradsCase) -> None:
     """From subnormals to values whose squares overflow, the norm stays exact."""
@@ -92,6 +98,13 @@ def test_norm_aliasing_counted_once(norm_impl: NormFunction, case: GradsCase) ->
 def test_norm_nonfinite_propagates(norm_impl: NormFunction, case: GradsCase) -> None:
     """A NaN element makes the norm NaN; otherwise an infinite one makes it inf."""
     NORM["nonfinite_propagates"].check(norm_impl, case)
+
+
+@given(case=NORM["p_norms"].cases)
+def test_norm_p_norms(norm_impl: NormFunction, case: GradsCase) -> None:
+    """With norm_type=p for p in 1, 3 and inf, the norm is the exact p-norm."""
+    note(f"case: {case!r}")
+    NORM["p_norms"].check(norm_impl, case)
 
 
 def test_every_value_and_norm_invariant_has_a_property() -> None:

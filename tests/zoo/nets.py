@@ -1,8 +1,9 @@
 """The book's TwoLayerNet (ch. 5), as written, and nets with plausible bugs.
 
 ``TwoLayerNet`` and its layers follow "ゼロから作る Deep Learning"'s
-``ch05/two_layer_net.py`` and ``common/layers.py`` line for line (with type
-annotations added), including its ``-log(y + 1e-7)`` loss; each wrong net
+``ch05/two_layer_net.py``, ``common/layers.py`` and ``common/gradient.py``
+line for line (with type annotations added), including its
+``-log(y + 1e-7)`` loss; each wrong net
 changes one thing, as a reader's own code might.
 
 References:
@@ -51,6 +52,27 @@ def cross_entropy_error(y: Array, t: Array) -> float:
 
     batch_size = y.shape[0]
     return float(-np.sum(np.log(y[np.arange(batch_size), t] + 1e-7)) / batch_size)
+
+
+def numerical_gradient(f: Any, x: Array) -> Array:
+    h = 1e-4  # 0.0001
+    grad = np.zeros_like(x)
+
+    it = np.nditer(x, flags=["multi_index"], op_flags=[["readwrite"]])  # type: ignore[list-item]  # mypy infers list[str] for the stubs' nested Literal list
+    while not it.finished:
+        idx = it.multi_index
+        tmp_val = x[idx]
+        x[idx] = float(tmp_val) + h
+        fxh1 = f(x)  # f(x+h)
+
+        x[idx] = tmp_val - h
+        fxh2 = f(x)  # f(x-h)
+        grad[idx] = (fxh1 - fxh2) / (2 * h)
+
+        x[idx] = tmp_val  # 値を元に戻す
+        it.iternext()
+
+    return grad
 
 
 class Relu:
@@ -146,6 +168,26 @@ class TwoLayerNet:
     def loss(self, x: Array, t: Array) -> float:
         y = self.predict(x)
         return self.lastLayer.forward(y, t)  # type: ignore[no-any-return]  # a layer
+
+    def accuracy(self, x: Array, t: Array) -> float:
+        y = self.predict(x)
+        y = np.argmax(y, axis=1)
+        if t.ndim != 1:
+            t = np.argmax(t, axis=1)
+
+        accuracy = np.sum(y == t) / float(x.shape[0])
+        return float(accuracy)
+
+    def numerical_gradient(self, x: Array, t: Array) -> dict[str, Array]:
+        loss_W = lambda W: self.loss(x, t)  # noqa: E731  # the book's own line
+
+        grads = {}
+        grads["W1"] = numerical_gradient(loss_W, self.params["W1"])
+        grads["b1"] = numerical_gradient(loss_W, self.params["b1"])
+        grads["W2"] = numerical_gradient(loss_W, self.params["W2"])
+        grads["b2"] = numerical_gradient(loss_W, self.params["b2"])
+
+        return grads
 
     def gradient(self, x: Array, t: Array) -> dict[str, Array]:
         self.loss(x, t)
@@ -257,7 +299,8 @@ class OneHotOnlyBackward(TwoLayerNet):
 
 
 CORRECT = [TwoLayerNet]
-"""The book's network passes every invariant, core and robust."""
+"""The book's network passes every core invariant and the robust ones that need
+no 1-D input or input checks (it has neither)."""
 
 WRONG = {
     NoReluMask: "gradient_matches_numerical",

@@ -6,7 +6,12 @@ by the property suite in ``properties/`` and by ``gradclip verify``.
 
 from gradclip.verify._grads import GradsCase
 from gradclip.verify._invariant import Invariant, Tier
-from gradclip.verify.clipping import CLIP_INVARIANTS, ClipFunction
+from gradclip.verify.clipping import (
+    CLIP_INVARIANTS,
+    SHARD_INVARIANTS,
+    ClipFunction,
+    ShardFunction,
+)
 from gradclip.verify.net import NET_INVARIANTS, NetFactory, NetProblem
 from gradclip.verify.norm import NORM_INVARIANTS, NormFunction
 from gradclip.verify.runner import Outcome, run_invariants
@@ -16,6 +21,7 @@ __all__ = [
     "CLIP_INVARIANTS",
     "NET_INVARIANTS",
     "NORM_INVARIANTS",
+    "SHARD_INVARIANTS",
     "VALUE_INVARIANTS",
     "ClipFunction",
     "GradsCase",
@@ -24,6 +30,7 @@ __all__ = [
     "NetProblem",
     "NormFunction",
     "Outcome",
+    "ShardFunction",
     "Tier",
     "ValueFunction",
     "run_invariants",

@@ -7,7 +7,7 @@ failing case can be shown and replayed as it was drawn.
 """
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
@@ -18,22 +18,32 @@ from hypothesis import strategies as st
 from numpy.typing import NDArray
 
 from gradclip.strategies import gradient_arrays, gradient_dicts
-from gradclip.verify._oracle import distinct, exact_norm, relative_tolerance
+from gradclip.verify._oracle import (
+    distinct,
+    elements,
+    exact_norm,
+    relative_tolerance,
+)
 
 __all__ = [
     "EPS",
     "EXTREME",
     "FLOAT64_MAX",
+    "LARGE",
     "LAYOUTS",
     "ORDINARY",
+    "OVERLAP_KEY",
     "GradsCase",
     "arrays_of",
     "assert_in_place",
     "assert_untouched",
     "bad_cases",
     "copy_grads",
+    "float_norm",
     "grads_cases",
+    "large_cases",
     "nonfinite_cases",
+    "overlap_cases",
     "restored",
 ]
 
@@ -48,7 +58,8 @@ class GradsCase:
     """Gradients and a threshold, as passed to ``f(grads, threshold)``.
 
     Attributes:
-        grads: the gradients; the same array may stand under two keys.
+        grads: the gradients; the same array, or a view of the very same
+            elements, may stand under two keys.
         threshold: ``max_norm`` or ``clip_value``; in bad-input cases,
             possibly invalid.
     """
@@ -57,11 +68,17 @@ class GradsCase:
     threshold: Any
 
     def __repr__(self) -> str:
-        first_keys: dict[int, str] = {}
+        first: dict[object, tuple[str, object]] = {}
         entries = []
         for key, value in self.grads.items():
-            first = first_keys.setdefault(id(value), key)
-            shown = f"<the array of {first!r}>" if first != key else _describe(value)
+            identity = elements(value) if isinstance(value, np.ndarray) else id(value)
+            earlier, earlier_value = first.setdefault(identity, (key, value))
+            if earlier == key:
+                shown = _describe(value)
+            elif earlier_value is value:
+                shown = f"<the array of {earlier!r}>"
+            else:
+                shown = f"<a view of the array of {earlier!r}>"
             entries.append(f"{key!r}: {shown}")
         return (
             f"GradsCase(threshold={self.threshold!r}, grads={{{', '.join(entries)}}})"
@@ -174,10 +191,11 @@ def grads_cases(
         measure: what the threshold is compared with: the exact 2-norm, or
             the largest magnitude of any element.
         relation: ``"below"`` for a threshold below the measure (something
-            to clip), ``"above"`` for one at least the measure plus 1e-6 and
-            the rounding of the least precise dtype (nothing to clip), or
-            ``"any"``.
-        allow_aliasing: let an array stand under two keys.
+            to clip), sometimes 0; ``"above"`` for one at least the measure
+            plus 1e-6 and the rounding of the least precise dtype (nothing to
+            clip), sometimes inf; or ``"any"``.
+        allow_aliasing: let an array, or a view of its very same elements,
+            stand under two keys.
         min_size: the fewest entries.
     """
     grads = draw(
@@ -185,13 +203,23 @@ def grads_cases(
             arrays, min_size=min_size, max_size=5, allow_aliasing=allow_aliasing
         )
     )
+    if allow_aliasing:
+        seen: set[int] = set()
+        for key, array in grads.items():
+            if id(array) in seen and draw(st.booleans()):
+                grads[key] = array[...]  # a new view of the very same elements
+            seen.add(id(array))
     size = _measure(grads, measure)
     if relation == "any":
         relation = draw(st.sampled_from(["below", "above"]))
-    if relation == "below":
-        threshold = size * draw(st.floats(1e-3, 1.0, exclude_max=True))
-        if threshold == 0:
-            threshold = draw(st.floats(1e-3, 1e3))
+    # One case in eight takes the edge value (shrinking leads away from it).
+    edge = draw(st.integers(0, 7)) == 7
+    if relation == "below" and size == 0:
+        threshold = draw(st.floats(1e-3, 1e3))
+    elif relation == "below":
+        threshold = 0.0 if edge else size * draw(st.floats(1e-3, 1.0, exclude_max=True))
+    elif edge:
+        threshold = math.inf
     else:
         margin = 1 + 64 * relative_tolerance(grads.values())
         threshold = min((size + EPS) * margin * draw(st.floats(1.0, 4.0)), FLOAT64_MAX)
@@ -227,6 +255,92 @@ def bad_cases(draw: st.DrawFn, *, measure: Measure = "norm") -> GradsCase:
         bad = np.array([3.0, -4.0])
         bad.flags.writeable = False
     grads["zz_bad"] = bad
+    return GradsCase(grads=grads, threshold=case.threshold)
+
+
+LARGE = (1 << 16, 1 << 20, 1 << 22)
+"""Sizes a large array exceeds: the blocks, pieces and thread pools that
+implementations use to read millions of elements fast start about there."""
+
+_MEDIUM = (1 << 15, 1 << 16)
+"""The sizes of medium arrays: a few of them exceed any one block of 2**16."""
+
+
+@st.composite
+def large_cases(draw: st.DrawFn) -> GradsCase:
+    """Draw float32 gradients with a large array, and a threshold.
+
+    Each array repeats a short drawn pattern. A large array, just over one of
+    the ``LARGE`` sizes and C-ordered, Fortran-ordered or strided, stands
+    among optional small and medium ones.
+    """
+    values = st.floats(-1e3, 1e3, width=32, allow_subnormal=False)
+    patterns = st.lists(values, min_size=1, max_size=8).map(
+        lambda pattern: np.array(pattern, dtype=np.float32)
+    )
+
+    def repeated(size: int) -> NDArray[np.float32]:
+        return np.resize(draw(patterns), size)
+
+    grads: dict[str, NDArray[np.float32]] = {}
+    if draw(st.booleans()):
+        grads["small"] = repeated(draw(st.integers(1, 16)))
+    size = draw(st.sampled_from(LARGE)) + draw(st.integers(1, 4096))
+    layout = draw(st.sampled_from(["C", "F", "strided"]))
+    if layout == "C":
+        grads["large"] = repeated(size)
+    elif layout == "F":
+        grads["large"] = repeated(size - size % 64).reshape(-1, 64).T
+    else:
+        grads["large"] = repeated(2 * size)[::2]
+    for key in ("medium", "medium2"):
+        if draw(st.booleans()):
+            grads[key] = repeated(draw(st.integers(*_MEDIUM)))
+    if draw(st.booleans()):
+        grads["tail"] = repeated(draw(st.integers(1, 16)))
+    norm = float_norm(grads.values())
+    if norm and draw(st.booleans()):
+        threshold = (
+            0.0
+            if draw(st.integers(0, 7)) == 7
+            else norm * draw(st.floats(1e-3, 1.0, exclude_max=True))
+        )
+    else:
+        margin = 1 + 64 * relative_tolerance(grads.values())
+        threshold = (norm + EPS) * margin * draw(st.floats(1.0, 4.0))
+    return GradsCase(grads=dict(grads), threshold=threshold)
+
+
+def float_norm(arrays: Iterable[NDArray[np.float32]]) -> float:
+    """The 2-norm of float32 arrays, to about 1e-15: their squares are exact in
+    float64, and only their float64 sum rounds."""
+    total = 0.0
+    for array in arrays:
+        flat = array.ravel(order="K").astype(np.float64)
+        total += float(np.dot(flat, flat))
+    return math.sqrt(total)
+
+
+OVERLAP_KEY = "zz_overlap"
+"""The key of the view that shares only part of another entry's elements."""
+
+
+@st.composite
+def overlap_cases(draw: st.DrawFn) -> GradsCase:
+    """Draw gradients that clip, plus a view of part of one entry's elements."""
+    case = draw(grads_cases(relation="below"))
+    grads = dict(case.grads)
+    candidates = [key for key, array in grads.items() if array.size >= 2]
+    if candidates:
+        flat = grads[draw(st.sampled_from(candidates))].ravel(order="K")
+    else:
+        flat = grads.setdefault("zz_base", np.array([3.0, -4.0]))
+    start = draw(st.integers(0, flat.size - 1))
+    step = draw(st.integers(1, 2))
+    stop = draw(st.integers(start + 1, flat.size))
+    if (start, stop, step) == (0, flat.size, 1):
+        stop -= 1  # the whole would be the same view, not a part
+    grads[OVERLAP_KEY] = flat[start:stop:step]
     return GradsCase(grads=grads, threshold=case.threshold)
 
 

@@ -20,6 +20,7 @@ __all__ = [
     "absolute_tolerance",
     "assert_exact_norm",
     "distinct",
+    "elements",
     "exact_norm",
     "exact_square_norm",
     "relative_tolerance",
@@ -28,8 +29,15 @@ __all__ = [
 
 
 def distinct(arrays: Iterable[NDArray[Any]]) -> list[NDArray[Any]]:
-    """Return each array object once, in first-seen order."""
-    return list({id(array): array for array in arrays}.values())
+    """Return each array once, in first-seen order: the same object, or a view
+    of the very same elements, is one array."""
+    return list({elements(array): array for array in arrays}.values())
+
+
+def elements(array: NDArray[Any]) -> tuple[int, tuple[int, ...], tuple[int, ...], str]:
+    """What identifies an array's elements: address, shape, strides and dtype."""
+    address: int = array.__array_interface__["data"][0]
+    return address, array.shape, array.strides, array.dtype.str
 
 
 def exact_square_norm(arrays: Iterable[NDArray[Any]]) -> Fraction:

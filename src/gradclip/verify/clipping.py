@@ -11,12 +11,17 @@ float32 and float64 arrays with moderate values. The ``robust`` tier adds
 extreme magnitudes, non-finite values, bad input, aliasing and odd memory
 layouts.
 
+``SHARD_INVARIANTS`` check the other half of data-parallel clipping,
+``f(grads, max_norm, total_norm)`` as ``gradclip.clip_grads_with_norm``: each
+worker scales its shard by the factor of a global norm computed elsewhere.
+
 References:
     Pascanu, Mikolov, Bengio, "On the difficulty of training recurrent neural
     networks", ICML 2013, arXiv:1211.5063.
 """
 
 import math
+import numbers
 from collections.abc import Callable
 from contextlib import suppress
 from fractions import Fraction
@@ -29,14 +34,18 @@ from gradclip.verify._grads import (
     EPS,
     EXTREME,
     LAYOUTS,
+    OVERLAP_KEY,
     GradsCase,
     arrays_of,
     assert_in_place,
     assert_untouched,
     bad_cases,
     copy_grads,
+    float_norm,
     grads_cases,
+    large_cases,
     nonfinite_cases,
+    overlap_cases,
     restored,
 )
 from gradclip.verify._invariant import Invariant, invariant
@@ -50,10 +59,13 @@ from gradclip.verify._oracle import (
     show,
 )
 
-__all__ = ["CLIP_INVARIANTS", "ClipFunction"]
+__all__ = ["CLIP_INVARIANTS", "SHARD_INVARIANTS", "ClipFunction", "ShardFunction"]
 
 ClipFunction = Callable[[dict[str, Any], float], object]
 """The seed's signature: ``f(grads, max_norm)``, in place, any return value."""
+
+ShardFunction = Callable[[dict[str, Any], float, float], object]
+"""``f(grads, max_norm, total_norm)``: scale a shard by a given norm's factor."""
 
 
 # The properties, each checked against the exact oracle.
@@ -241,6 +253,42 @@ def odd_layouts(function: ClipFunction, case: GradsCase) -> None:
     assert_in_place(function, case)
 
 
+def large_arrays(function: ClipFunction, case: GradsCase) -> None:
+    """Millions of elements clip as a few do: to the bound, by one factor."""
+    with restored(case) as before:
+        norm = float_norm(before)
+        returned = _clip(function, case)
+        after = arrays_of(case)
+        if returned is not None:
+            assert isinstance(returned, numbers.Real), f"returned {returned!r}"
+            assert abs(float(returned) - norm) <= 1e-6 * norm, (
+                f"returned norm {returned!r}, expected {norm!r}"
+            )
+        if norm + EPS <= case.threshold:
+            assert_untouched(before, after)
+            return
+        tolerance = relative_tolerance(before)
+        result = float_norm(after)
+        low = case.threshold * norm / (norm + EPS) * (1 - tolerance)
+        high = case.threshold * (1 + tolerance)
+        assert low <= result <= high, (
+            f"norm {norm!r} above max_norm={case.threshold!r} should be clipped "
+            f"to [{low!r}, {high!r}], got {result!r}"
+        )
+        wide = [array.astype(np.float64) for array in before]
+        position = max(range(len(wide)), key=lambda i: float(np.max(np.abs(wide[i]))))
+        index = np.unravel_index(
+            np.argmax(np.abs(wide[position])), wide[position].shape
+        )
+        factor = float(after[position][index]) / wide[position][index]
+        for old, new, key in zip(wide, after, case.grads, strict=True):
+            expected = old * factor
+            error = np.abs(new - expected)
+            assert np.all(error <= 8 * tolerance * np.abs(expected) + 1e-45), (
+                f"grads[{key!r}] not scaled by the common factor {factor!r}"
+            )
+
+
 def aliasing_counted_once(function: ClipFunction, case: GradsCase) -> None:
     """An array under two keys is counted once in the norm and scaled once."""
     with restored(case) as before:
@@ -248,6 +296,23 @@ def aliasing_counted_once(function: ClipFunction, case: GradsCase) -> None:
         after = arrays_of(case)
         _assert_clipped_to_bound(before, after, case.threshold)
         _assert_common_factor(before, after, case.threshold)
+
+
+def partial_overlap(function: ClipFunction, case: GradsCase) -> None:
+    """Views sharing some elements are refused, or each element counts once."""
+    overlap = case.grads[OVERLAP_KEY]
+    with restored(case) as before:
+        try:
+            _clip(function, case)
+        except ValueError:
+            assert_untouched(before, arrays_of(case))
+            return
+        # Accepted: the view adds no elements, so the rest must clip as a whole.
+        kept = [i for i, array in enumerate(arrays_of(case)) if array is not overlap]
+        olds = [before[i] for i in kept]
+        news = [arrays_of(case)[i] for i in kept]
+        _assert_clipped_to_bound(olds, news, case.threshold)
+        _assert_common_factor(olds, news, case.threshold)
 
 
 def nonfinite_untouched(function: ClipFunction, case: GradsCase) -> None:
@@ -280,12 +345,64 @@ CLIP_INVARIANTS: tuple[Invariant[ClipFunction, GradsCase], ...] = (
     invariant(scale_equivariance, "core", grads_cases()),
     invariant(clipping_at_extremes, "robust", grads_cases(EXTREME)),
     invariant(odd_layouts, "robust", grads_cases(LAYOUTS)),
+    invariant(large_arrays, "robust", large_cases()),
     invariant(
         aliasing_counted_once,
         "robust",
         grads_cases(relation="below", allow_aliasing=True),
     ),
+    invariant(partial_overlap, "robust", overlap_cases()),
     invariant(nonfinite_untouched, "robust", nonfinite_cases()),
     invariant(bad_input_atomic, "robust", bad_cases()),
 )
 """Every clipping invariant, core tier first."""
+
+
+# Shards clipped with a global norm computed elsewhere.
+
+
+def _shards(grads: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Cut the gradients into two shards by key order, as two workers hold them."""
+    items = list(grads.items())
+    half = (len(items) + 1) // 2
+    return dict(items[:half]), dict(items[half:])
+
+
+def shards_clip_as_whole(function: ShardFunction, case: GradsCase) -> None:
+    """Shards clipped with their global norm end as the whole clipped at once."""
+    with restored(case) as before:
+        total = float(exact_norm(before))
+        for shard in _shards(case.grads):
+            function(shard, case.threshold, total)
+        after = arrays_of(case)
+        _assert_norm_bound(after, case.threshold)
+        _assert_clipped_to_bound(before, after, case.threshold)
+        _assert_common_factor(before, after, case.threshold)
+
+
+_BAD_TOTALS = (-1.0, math.nan, math.inf)
+
+
+def bad_total_norm_atomic(function: ShardFunction, case: GradsCase) -> None:
+    """A negative, NaN or infinite total_norm raises and changes no array."""
+    with restored(case) as before:
+        for total in _BAD_TOTALS:
+            try:
+                function(case.grads, case.threshold, total)
+            except (TypeError, ValueError):
+                assert_untouched(before, arrays_of(case))
+            else:
+                raise AssertionError(f"total_norm={total!r} was accepted")
+
+
+def shard_bad_input_atomic(function: ShardFunction, case: GradsCase) -> None:
+    """Bad input raises TypeError or ValueError and leaves every array as it was."""
+    bad_input_atomic(lambda grads, max_norm: function(grads, max_norm, 1.0), case)
+
+
+SHARD_INVARIANTS: tuple[Invariant[ShardFunction, GradsCase], ...] = (
+    invariant(shards_clip_as_whole, "core", grads_cases()),
+    invariant(bad_total_norm_atomic, "robust", grads_cases(relation="below")),
+    invariant(shard_bad_input_atomic, "robust", bad_cases()),
+)
+"""Every invariant of clipping shards by a given norm, core tier first."""

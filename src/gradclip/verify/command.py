@@ -2,8 +2,10 @@
 
 ``gradclip verify clip MODULE:ATTR`` checks a clipping function with the
 seed's signature ``f(grads, max_norm)``; ``gradclip verify net MODULE:ATTR``
-checks a class with the book's ``TwoLayerNet`` constructor and methods.
-Without ``MODULE:ATTR`` it checks gradclip's own; without a kind, both. One
+checks a class with the book's ``TwoLayerNet`` constructor and methods;
+``value``, ``norm`` and ``shard`` check element-wise clipping, a global norm,
+and clipping a shard by a given norm. Without ``MODULE:ATTR`` it checks
+gradclip's own; without a kind, every kind. One
 line per invariant: PASS or FAIL, its tier, and on failure the minimal
 counterexample Hypothesis found. Exit status: 0 when everything passes, 1
 when an invariant fails, 2 on a usage error.
@@ -25,6 +27,7 @@ _OWN = {
     "net": "gradclip:TwoLayerNet",
     "value": "gradclip:clip_grads_value",
     "norm": "gradclip:global_norm",
+    "shard": "gradclip:clip_grads_with_norm",
 }
 _TIERS = {"core": ("core",), "robust": ("robust",), "all": ("core", "robust")}
 
@@ -39,9 +42,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "kind",
         nargs="?",
         choices=sorted(_OWN),
-        help="what to check (default: all four): clip, a function f(grads, "
+        help="what to check (default: all five): clip, a function f(grads, "
         "max_norm); net, a class with the book's TwoLayerNet API; value, "
-        "f(grads, clip_value); norm, f(grads) -> float",
+        "f(grads, clip_value); norm, f(grads) -> float; shard, f(grads, "
+        "max_norm, total_norm)",
     )
     parser.add_argument(
         "target",
@@ -72,7 +76,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Check the invariants, print one line each, and return the exit status."""
     from gradclip.verify._invariant import Invariant
-    from gradclip.verify.clipping import CLIP_INVARIANTS
+    from gradclip.verify.clipping import CLIP_INVARIANTS, SHARD_INVARIANTS
     from gradclip.verify.net import NET_INVARIANTS
     from gradclip.verify.norm import NORM_INVARIANTS
     from gradclip.verify.runner import run_invariants
@@ -86,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
         "net": NET_INVARIANTS,
         "norm": NORM_INVARIANTS,
         "value": VALUE_INVARIANTS,
+        "shard": SHARD_INVARIANTS,
     }
     failed = 0
     for kind in kinds:

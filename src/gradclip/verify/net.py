@@ -2,12 +2,15 @@
 
 An implementation is a class with the book's constructor,
 ``Net(input_size, hidden_size, output_size)``, whose instances have
-``params`` (``W1 b1 W2 b2``, read by the layers by reference), ``loss(x, t)``
-and ``gradient(x, t)``. Each case loads drawn parameter values into a new
-instance, so every implementation is checked on the same numbers.
+``params`` (``W1 b1 W2 b2``, read by the layers by reference), ``predict(x)``,
+``loss(x, t)``, ``accuracy(x, t)``, ``gradient(x, t)`` and
+``numerical_gradient(x, t)``. Each case loads drawn parameter values into a
+new instance, so every implementation is checked on the same numbers.
 
 The ``core`` tier holds for the book's own network with its
-``log(y + 1e-7)``; the ``robust`` tier adds huge logits and integer inputs.
+``log(y + 1e-7)``; the ``robust`` tier adds huge logits, integer inputs, a
+single sample as a 1-D ``x``, and invalid input, which the book's network
+does not check.
 
 References:
     Saito, "ゼロから作る Deep Learning", O'Reilly Japan 2016, ch. 4-5.
@@ -164,6 +167,112 @@ def integer_inputs(factory: NetFactory, problem: NetProblem) -> None:
     )
 
 
+def initial_params(factory: NetFactory, problem: NetProblem) -> None:
+    """A new net has zero biases and weights of standard deviation 0.01."""
+    sizes = tuple(30 * size for size in problem.sizes)
+    params = factory(*sizes).params
+    shapes = {
+        "W1": sizes[:2],
+        "b1": sizes[1:2],
+        "W2": sizes[1:],
+        "b2": sizes[2:],
+    }
+    assert list(params) == list(shapes), f"params keys are {list(params)}"
+    for key, shape in shapes.items():
+        assert params[key].shape == shape, f"{key} has shape {params[key].shape}"
+    for key in ("b1", "b2"):
+        assert not np.any(params[key]), f"{key} does not start at zero"
+    for key in ("W1", "W2"):
+        # At least 900 draws: 20% is over 8 standard errors of their spread.
+        spread = float(np.std(params[key]))
+        assert abs(spread - 0.01) <= 0.002, f"{key} has standard deviation {spread}"
+        mean = float(np.mean(params[key]))
+        assert abs(mean) <= 8 * 0.01 / np.sqrt(params[key].size), (
+            f"{key} has mean {mean}"
+        )
+
+
+def accuracy_of_predict(factory: NetFactory, problem: NetProblem) -> None:
+    """accuracy is the fraction of samples whose largest logit is the target's."""
+    net: Any = _build(factory, problem)
+    logits = np.asarray(net.predict(problem.x))
+    assert logits.shape == (len(problem.labels), problem.sizes[2]), (
+        f"predict gave logits of shape {logits.shape}"
+    )
+    expected = float(np.mean(np.argmax(logits, axis=1) == problem.labels))
+    for t in (problem.labels, problem.one_hot()):
+        accuracy = float(net.accuracy(problem.x, t))
+        assert abs(accuracy - expected) <= 1e-12, (
+            f"accuracy {accuracy} for targets {t.tolist()}, expected {expected}"
+        )
+
+
+def numerical_gradient_agrees(factory: NetFactory, problem: NetProblem) -> None:
+    """The net's own numerical_gradient agrees with gradient, away from kinks."""
+    hidden = problem.x @ problem.params["W1"] + problem.params["b1"]
+    if np.min(np.abs(hidden)) < 1e-3:
+        return  # a step of the central differences may cross a ReLU kink
+    net: Any = _build(factory, problem)
+    numerical = net.numerical_gradient(problem.x, problem.labels)
+    numerical = {key: np.array(value) for key, value in numerical.items()}
+    backprop = _gradient(net, problem.x, problem.labels)
+    assert list(numerical) == list(backprop), f"keys {list(numerical)}"
+    for key, value in backprop.items():
+        # The book's log(y + 1e-7) moves its numerical gradient by up to 1e-4.
+        np.testing.assert_allclose(
+            numerical[key], value, rtol=1e-3, atol=1e-6, err_msg=key
+        )
+
+
+def kink_passes_nothing(factory: NetFactory, problem: NetProblem) -> None:
+    """Where a hidden unit's input is exactly 0, ReLU passes no gradient back."""
+    net = _build(factory, problem)
+    net.params["b1"][...] = 0.0
+    x = np.zeros_like(problem.x)  # every hidden input is exactly 0
+    grads = _gradient(net, x, problem.labels)
+    for key in ("W1", "b1"):
+        assert not np.any(grads[key]), f"d{key} is {grads[key]!r}, not zero"
+
+
+def single_sample(factory: NetFactory, problem: NetProblem) -> None:
+    """A 1-D x with a scalar label or one-hot row acts as a batch of one."""
+    net: Any = _build(factory, problem)
+    x, label, row = problem.x[0], int(problem.labels[0]), problem.one_hot()[0]
+    batch, labels = problem.x[:1], problem.labels[:1]
+    logits = np.asarray(net.predict(x))
+    assert logits.shape == (problem.sizes[2],), f"logits of shape {logits.shape}"
+    np.testing.assert_allclose(logits, net.predict(batch)[0], rtol=1e-12)
+    expected = float(net.loss(batch, labels))
+    for t in (label, row):
+        np.testing.assert_allclose(float(net.loss(x, t)), expected, rtol=1e-12)
+        _assert_close(
+            _gradient(net, x, np.asarray(t)),
+            _gradient(net, batch, labels),
+            "a single sample's gradient",
+        )
+
+
+def bad_input_rejected(factory: NetFactory, problem: NetProblem) -> None:
+    """Invalid sizes, inputs or targets raise TypeError or ValueError."""
+    if min(problem.sizes) < 1:
+        try:
+            factory(*problem.sizes)
+        except (TypeError, ValueError):
+            return
+        raise AssertionError(f"sizes {problem.sizes} were accepted")
+    net = _build(factory, problem)
+    before = {key: value.tobytes() for key, value in net.params.items()}
+    for method in (net.loss, net.gradient):
+        try:
+            method(problem.x, problem.labels)
+        except (TypeError, ValueError):
+            pass
+        else:
+            raise AssertionError(f"{method.__name__} accepted the input")
+    for key, value in net.params.items():
+        assert value.tobytes() == before[key], f"{key} was modified"
+
+
 # The cases.
 
 
@@ -188,13 +297,86 @@ def _problems(draw: st.DrawFn, *, logit_scale: float = 1.0) -> NetProblem:
     return NetProblem(sizes=sizes, params=params, x=x, labels=labels)
 
 
+_DEFECTS = (
+    "zero size",
+    "NaN in x",
+    "inf in x",
+    "text x",
+    "extra feature",
+    "3-D x",
+    "no samples",
+    "label too large",
+    "negative label",
+    "fractional label",
+    "too few labels",
+    "row not one-hot",
+    "one-hot row too short",
+    "3-D t",
+    "text t",
+)
+
+
+@st.composite
+def _bad_problems(draw: st.DrawFn) -> NetProblem:
+    """Draw a problem with one defect in its sizes, its x or its targets.
+
+    Its ``x`` and ``labels`` are passed as they are; they need not have the
+    shapes and dtypes a valid problem has.
+    """
+    problem = draw(_problems())
+    x: Any = problem.x
+    t: Any = problem.labels
+    sizes = problem.sizes
+    defect = draw(st.sampled_from(_DEFECTS))
+    if defect == "zero size":
+        position = draw(st.integers(0, 2))
+        sizes = (*sizes[:position], 0, *sizes[position + 1 :])  # type: ignore[assignment]  # still three ints
+    elif defect in ("NaN in x", "inf in x"):
+        x = x.copy()
+        x[draw(st.integers(0, len(x) - 1)), 0] = np.nan if "NaN" in defect else np.inf
+    elif defect == "text x":
+        x = x.astype(str)
+    elif defect == "extra feature":
+        x = np.concatenate([x, x[:, :1]], axis=1)
+    elif defect == "3-D x":
+        x = x[np.newaxis]
+    elif defect == "no samples":
+        x, t = x[:0], t[:0]
+    elif defect == "label too large":
+        t = t.copy()
+        t[0] = sizes[2]
+    elif defect == "negative label":
+        t = t.copy()
+        t[0] = -1
+    elif defect == "fractional label":
+        t = t + 0.5
+    elif defect == "too few labels":
+        t = t[1:]
+    elif defect == "row not one-hot":
+        t = problem.one_hot()
+        t[0] = 1
+    elif defect == "one-hot row too short":
+        t = problem.one_hot()[:, 1:]
+    elif defect == "3-D t":
+        t = problem.one_hot()[np.newaxis]
+    else:
+        t = t.astype(str)
+    return NetProblem(sizes=sizes, params=problem.params, x=x, labels=t)
+
+
 NET_INVARIANTS: tuple[Invariant[NetFactory, NetProblem], ...] = (
     invariant(gradient_matches_numerical, "core", _problems()),
     invariant(batch_gradient_is_mean, "core", _problems()),
     invariant(logit_shift_invariance, "core", _problems()),
     invariant(one_hot_equals_labels, "core", _problems()),
     invariant(no_mutation, "core", _problems()),
+    invariant(initial_params, "core", _problems()),
+    invariant(accuracy_of_predict, "core", _problems()),
+    invariant(numerical_gradient_agrees, "core", _problems()),
+    invariant(kink_passes_nothing, "core", _problems()),
     invariant(huge_logits_finite, "robust", _problems(logit_scale=1e6)),
     invariant(integer_inputs, "robust", _problems()),
+    invariant(single_sample, "robust", _problems()),
+    invariant(bad_input_rejected, "robust", _bad_problems()),
 )
 """Every network invariant, core tier first."""

@@ -1,16 +1,22 @@
 """Invariants of a global norm, ``f(grads) -> float``.
 
 The ``core`` tier is ordinary contiguous float32 and float64 gradients; the
-``robust`` tier adds extreme magnitudes, odd layouts, aliasing and NaN/inf.
+``robust`` tier adds extreme magnitudes, odd layouts, aliasing, NaN/inf and
+other p-norms, asked for as ``f(grads, norm_type=p)``.
 """
 
 import math
 import numbers
 from collections.abc import Callable
+from fractions import Fraction
 from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
 
 from gradclip.verify._grads import (
     EXTREME,
+    FLOAT64_MAX,
     LAYOUTS,
     GradsCase,
     arrays_of,
@@ -20,7 +26,7 @@ from gradclip.verify._grads import (
     restored,
 )
 from gradclip.verify._invariant import Invariant, invariant
-from gradclip.verify._oracle import assert_exact_norm
+from gradclip.verify._oracle import assert_exact_norm, distinct, show
 
 __all__ = ["NORM_INVARIANTS", "NormFunction"]
 
@@ -39,6 +45,64 @@ def inputs_untouched(function: NormFunction, case: GradsCase) -> None:
     with restored(case) as before:
         function(case.grads)
         assert_untouched(before, arrays_of(case))
+
+
+def read_only_inputs(function: NormFunction, case: GradsCase) -> None:
+    """Read-only arrays are accepted, and their norm is exact."""
+    arrays = arrays_of(case)
+    with restored(case) as before:
+        for array in arrays:
+            array.flags.writeable = False
+        try:
+            assert_exact_norm(function(case.grads), before)
+        finally:
+            for array in arrays:
+                array.flags.writeable = True
+
+
+_P_NORMS = (1.0, 3.0, math.inf)
+"""The p-norms checked besides the 2-norm: the sum, an odd power, the maximum."""
+
+
+def p_norms(function: NormFunction, case: GradsCase) -> None:
+    """With norm_type=p for p in 1, 3 and inf, the norm is the exact p-norm."""
+    ask: Callable[..., object] = function  # norm_type is asked for by keyword
+    with restored(case) as before:
+        for p in _P_NORMS:
+            _assert_exact_p_norm(ask(case.grads, norm_type=p), before, p)
+
+
+def _assert_exact_p_norm(
+    returned: object, arrays: list[NDArray[Any]], p: float
+) -> None:
+    """Check a p-norm against the exact one, with ``assert_exact_norm``'s tolerances."""
+    assert isinstance(returned, numbers.Real), f"returned {returned!r}, not a number"
+    value = float(returned)
+    magnitudes = [
+        Fraction(float(x)) for array in distinct(arrays) for x in np.abs(array).ravel()
+    ]
+    if p == math.inf:
+        assert value == max(magnitudes, default=0), (
+            f"norm_type=inf gave {value!r}, not the largest magnitude"
+        )
+        return
+    power = sum((m ** int(p) for m in magnitudes), Fraction(0))
+    precise = all(np.finfo(array.dtype).bits >= 64 for array in arrays if array.size)
+    tolerance = Fraction(1e-12 if precise else 1e-6)
+    if math.isinf(value):
+        assert power > Fraction(FLOAT64_MAX) ** int(p), (
+            f"norm_type={p!r} gave inf for a norm within float64's range"
+        )
+        return
+    # |value - norm| <= tolerance * norm, compared as p-th powers; a subnormal
+    # result is exact only to its spacing, 2**-1074.
+    spacing = Fraction(2) ** -1074
+    low = max(Fraction(value) * (1 - tolerance) - spacing, Fraction(0))
+    high = Fraction(value) * (1 + tolerance) + spacing
+    assert low ** int(p) <= power <= high ** int(p), (
+        f"norm_type={p!r} gave {value!r}, not the exact p-norm "
+        f"(its p-th power is {show(power)})"
+    )
 
 
 def exact_at_extremes(function: NormFunction, case: GradsCase) -> None:
@@ -72,9 +136,11 @@ def nonfinite_propagates(function: NormFunction, case: GradsCase) -> None:
 NORM_INVARIANTS: tuple[Invariant[NormFunction, GradsCase], ...] = (
     invariant(exact, "core", grads_cases()),
     invariant(inputs_untouched, "core", grads_cases()),
+    invariant(read_only_inputs, "core", grads_cases()),
     invariant(exact_at_extremes, "robust", grads_cases(EXTREME)),
     invariant(odd_layouts, "robust", grads_cases(LAYOUTS)),
     invariant(aliasing_counted_once, "robust", grads_cases(allow_aliasing=True)),
     invariant(nonfinite_propagates, "robust", nonfinite_cases()),
+    invariant(p_norms, "robust", grads_cases(EXTREME)),
 )
 """Every global-norm invariant, core tier first."""

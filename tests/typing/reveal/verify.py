@@ -8,6 +8,7 @@ from gradclip.verify import (
     CLIP_INVARIANTS,
     NET_INVARIANTS,
     NORM_INVARIANTS,
+    SHARD_INVARIANTS,
     VALUE_INVARIANTS,
     ClipFunction,
     GradsCase,
@@ -16,6 +17,7 @@ from gradclip.verify import (
     NetProblem,
     NormFunction,
     Outcome,
+    ShardFunction,
     Tier,
     ValueFunction,
     run_invariants,
@@ -24,6 +26,7 @@ from gradclip.verify import (
 assert_type(CLIP_INVARIANTS, tuple[Invariant[ClipFunction, GradsCase], ...])
 assert_type(VALUE_INVARIANTS, tuple[Invariant[ValueFunction, GradsCase], ...])
 assert_type(NORM_INVARIANTS, tuple[Invariant[NormFunction, GradsCase], ...])
+assert_type(SHARD_INVARIANTS, tuple[Invariant[ShardFunction, GradsCase], ...])
 assert_type(NET_INVARIANTS, tuple[Invariant[NetFactory, NetProblem], ...])
 
 first = CLIP_INVARIANTS[0]
