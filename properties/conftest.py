@@ -4,16 +4,17 @@ By default the suite checks gradclip's own code. ``--clip-impl``,
 ``--net-impl``, ``--value-impl``, ``--norm-impl`` and ``--shard-impl`` (each
 ``MODULE:ATTR``, importable from the current directory) point it at another
 implementation.
-Profiles: ``dev`` (fast, the default) and ``thorough`` (2,000 examples per
-property), chosen with ``--hypothesis-profile``; under ``CI=true``
-Hypothesis's own derandomised ``ci`` profile stays in force.
+Profiles: ``dev`` (fast, the default), ``thorough`` (2,000 examples per
+property) and ``mutation`` (``ci`` without shrinking, for mutmut), chosen with
+``--hypothesis-profile``; under ``CI=true`` Hypothesis's own derandomised
+``ci`` profile stays in force.
 """
 
 import os
 from typing import Any
 
 import pytest
-from hypothesis import settings
+from hypothesis import Phase, settings
 
 from gradclip.verify import (
     ClipFunction,
@@ -26,6 +27,13 @@ from gradclip.verify.command import UsageError, load
 
 settings.register_profile("dev", max_examples=25, deadline=None)
 settings.register_profile("thorough", max_examples=2000, deadline=None)
+# Hypothesis's ci profile without shrinking, for mutation testing: a mutant
+# needs to be caught, not explained, and shrinking a large case takes minutes.
+settings.register_profile(
+    "mutation",
+    settings.get_profile("ci"),
+    phases=[Phase.explicit, Phase.generate],
+)
 if not os.environ.get("CI"):
     settings.load_profile("dev")
 

@@ -33,6 +33,9 @@ def test_norm_bound(clip_impl: ClipFunction, case: GradsCase) -> None:
 
 
 @given(case=INVARIANTS["clip_to_bound"].cases)
+@example(  # norm + 1e-6 is exactly 1.0
+    case=GradsCase(threshold=0.5, grads={"W": np.array([0.999999])})
+)
 def test_clip_to_bound(clip_impl: ClipFunction, case: GradsCase) -> None:
     """A norm n above max_norm ends in [max_norm * n / (n + 1e-6), max_norm]."""
     _check("clip_to_bound", clip_impl, case)
@@ -98,6 +101,18 @@ def test_odd_layouts(clip_impl: ClipFunction, case: GradsCase) -> None:
     _check("odd_layouts", clip_impl, case)
 
 
+@given(case=INVARIANTS["rounded_once"].cases)
+def test_rounded_once(clip_impl: ClipFunction, case: GradsCase) -> None:
+    """Each float16 element becomes x * c rounded once, for one factor c."""
+    _check("rounded_once", clip_impl, case)
+
+
+@given(case=INVARIANTS["complex_arrays"].cases)
+def test_complex_arrays(clip_impl: ClipFunction, case: GradsCase) -> None:
+    """Complex arrays clip with |z| as the magnitude of each element."""
+    _check("complex_arrays", clip_impl, case)
+
+
 @given(case=INVARIANTS["large_arrays"].cases)
 def test_large_arrays(clip_impl: ClipFunction, case: GradsCase) -> None:
     """Millions of elements clip as a few do: to the bound, by one factor."""
@@ -124,7 +139,7 @@ def test_nonfinite_untouched(clip_impl: ClipFunction, case: GradsCase) -> None:
 
 @given(case=INVARIANTS["bad_input_atomic"].cases)
 def test_bad_input_atomic(clip_impl: ClipFunction, case: GradsCase) -> None:
-    """Bad input raises TypeError or ValueError and leaves every array as it was."""
+    """Bad input raises TypeError or ValueError, as fits it, and changes nothing."""
     _check("bad_input_atomic", clip_impl, case)
 
 

@@ -51,7 +51,7 @@ def test_no_mutation(net_impl: NetFactory, problem: NetProblem) -> None:
 
 @given(problem=INVARIANTS["initial_params"].cases)
 def test_initial_params(net_impl: NetFactory, problem: NetProblem) -> None:
-    """A new net has zero biases and weights of standard deviation 0.01."""
+    """A new net has zero biases and weights of std 0.01 that np.random.seed repeats."""
     _check("initial_params", net_impl, problem)
 
 
@@ -91,9 +91,15 @@ def test_single_sample(net_impl: NetFactory, problem: NetProblem) -> None:
     _check("single_sample", net_impl, problem)
 
 
+@given(problem=INVARIANTS["float_targets"].cases)
+def test_float_targets(net_impl: NetFactory, problem: NetProblem) -> None:
+    """Float labels and one-hot rows give the loss and gradient of integer ones."""
+    _check("float_targets", net_impl, problem)
+
+
 @given(problem=INVARIANTS["bad_input_rejected"].cases)
 def test_bad_input_rejected(net_impl: NetFactory, problem: NetProblem) -> None:
-    """Invalid sizes, inputs or targets raise TypeError or ValueError."""
+    """Bad sizes, weight_init_std, inputs or targets raise TypeError or ValueError."""
     _check("bad_input_rejected", net_impl, problem)
 
 

@@ -33,7 +33,7 @@ def test_bad_total_norm_atomic(shard_impl: ShardFunction, case: GradsCase) -> No
 
 @given(case=INVARIANTS["shard_bad_input_atomic"].cases)
 def test_shard_bad_input_atomic(shard_impl: ShardFunction, case: GradsCase) -> None:
-    """Bad input raises TypeError or ValueError and leaves every array as it was."""
+    """Bad input raises TypeError or ValueError, as fits it, and changes nothing."""
     _check("shard_bad_input_atomic", shard_impl, case)
 
 

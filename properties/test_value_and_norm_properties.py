@@ -53,7 +53,7 @@ def test_value_odd_layouts(value_impl: ValueFunction, case: GradsCase) -> None:
 
 @given(case=VALUE["bad_input_atomic"].cases)
 def test_value_bad_input_atomic(value_impl: ValueFunction, case: GradsCase) -> None:
-    """Bad input raises TypeError or ValueError and leaves every array as it was."""
+    """Bad input raises TypeError or ValueError, as fits it, and changes nothing."""
     VALUE["bad_input_atomic"].check(value_impl, case)
 
 

@@ -299,8 +299,8 @@ class OneHotOnlyBackward(TwoLayerNet):
 
 
 CORRECT = [TwoLayerNet]
-"""The book's network passes every core invariant and the robust ones that need
-no 1-D input or input checks (it has neither)."""
+"""The book's network passes every core invariant, and the robust ones that
+need no 1-D x, float labels or input checks (it has none of them)."""
 
 WRONG = {
     NoReluMask: "gradient_matches_numerical",

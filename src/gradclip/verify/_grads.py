@@ -26,9 +26,11 @@ from gradclip.verify._oracle import (
 )
 
 __all__ = [
+    "COMPLEX",
     "EPS",
     "EXTREME",
     "FLOAT64_MAX",
+    "HALF",
     "LARGE",
     "LAYOUTS",
     "ORDINARY",
@@ -166,6 +168,12 @@ EXTREME = gradient_arrays(
 )
 """From subnormals to values whose squares overflow, in every real dtype."""
 
+COMPLEX = gradient_arrays(dtypes=["float32", "complex64", "complex128"])
+"""Complex arrays, whose elements count by their modulus, among real ones."""
+
+HALF = gradient_arrays(dtypes=["float16"], allow_subnormal=True)
+"""float16 arrays, whose rounding is coarse enough to see a second one."""
+
 LAYOUTS = gradient_arrays(dtypes=["float32", "float64"], allow_noncontiguous=True)
 """Strided, transposed and Fortran-order arrays among contiguous ones."""
 
@@ -191,7 +199,8 @@ def grads_cases(
         measure: what the threshold is compared with: the exact 2-norm, or
             the largest magnitude of any element.
         relation: ``"below"`` for a threshold below the measure (something
-            to clip), sometimes 0; ``"above"`` for one at least the measure
+            to clip), sometimes 0, 2**-135 or 2**-1040 of it; ``"above"`` for one at
+            least the measure
             plus 1e-6 and the rounding of the least precise dtype (nothing to
             clip), sometimes inf; or ``"any"``.
         allow_aliasing: let an array, or a view of its very same elements,
@@ -217,7 +226,10 @@ def grads_cases(
     if relation == "below" and size == 0:
         threshold = draw(st.floats(1e-3, 1e3))
     elif relation == "below":
-        threshold = 0.0 if edge else size * draw(st.floats(1e-3, 1.0, exclude_max=True))
+        fraction = draw(st.floats(1e-3, 1.0, exclude_max=True))
+        if edge:  # nothing left, or a factor below float32's or float64's normals
+            fraction = draw(st.sampled_from([0.0, 2.0**-135, 2.0**-1040]))
+        threshold = size * fraction
     elif edge:
         threshold = math.inf
     else:
@@ -235,12 +247,20 @@ def _measure(grads: dict[str, NDArray[Any]], measure: Measure) -> float:
 
 
 @st.composite
-def bad_cases(draw: st.DrawFn, *, measure: Measure = "norm") -> GradsCase:
-    """Draw valid gradients with one defect, placed where it is reached last."""
+def bad_cases(
+    draw: st.DrawFn, *, measure: Measure = "norm", allow_complex: bool = True
+) -> GradsCase:
+    """Draw valid gradients with one defect, placed where it is reached last.
+
+    The defect is in the threshold, or an entry ``"zz_bad"``: an integer
+    array, a list, a read-only array, or, unless ``allow_complex``, a complex
+    array.
+    """
     case = draw(grads_cases(measure=measure, relation="below", min_size=1))
-    defect = draw(
-        st.sampled_from(["integer array", "list", "read-only array", "negative", "nan"])
-    )
+    defects = ["integer array", "list", "read-only array", "negative", "nan"]
+    if not allow_complex:
+        defects.append("complex array")
+    defect = draw(st.sampled_from(defects))
     grads = dict(case.grads)
     if defect == "negative":
         return GradsCase(grads=grads, threshold=-case.threshold - 1.0)
@@ -251,6 +271,8 @@ def bad_cases(draw: st.DrawFn, *, measure: Measure = "norm") -> GradsCase:
         bad = np.array([3, -4])
     elif defect == "list":
         bad = [3.0, -4.0]
+    elif defect == "complex array":
+        bad = np.array([3.0, -4.0j])
     else:
         bad = np.array([3.0, -4.0])
         bad.flags.writeable = False
@@ -299,7 +321,7 @@ def large_cases(draw: st.DrawFn) -> GradsCase:
     if draw(st.booleans()):
         grads["tail"] = repeated(draw(st.integers(1, 16)))
     norm = float_norm(grads.values())
-    if norm and draw(st.booleans()):
+    if norm and draw(st.integers(0, 3)) != 3:  # mostly something to clip
         threshold = (
             0.0
             if draw(st.integers(0, 7)) == 7
@@ -322,25 +344,28 @@ def float_norm(arrays: Iterable[NDArray[np.float32]]) -> float:
 
 
 OVERLAP_KEY = "zz_overlap"
-"""The key of the view that shares only part of another entry's elements."""
+"""The key of a view that shares only part of the elements of ``"zz_part"``.
+
+Together the two views cover their base, a 1-D buffer, exactly."""
 
 
 @st.composite
 def overlap_cases(draw: st.DrawFn) -> GradsCase:
-    """Draw gradients that clip, plus a view of part of one entry's elements."""
+    """Draw gradients that clip, plus two views that share some elements."""
     case = draw(grads_cases(relation="below"))
-    grads = dict(case.grads)
-    candidates = [key for key, array in grads.items() if array.size >= 2]
-    if candidates:
-        flat = grads[draw(st.sampled_from(candidates))].ravel(order="K")
-    else:
-        flat = grads.setdefault("zz_base", np.array([3.0, -4.0]))
-    start = draw(st.integers(0, flat.size - 1))
-    step = draw(st.integers(1, 2))
-    stop = draw(st.integers(start + 1, flat.size))
-    if (start, stop, step) == (0, flat.size, 1):
-        stop -= 1  # the whole would be the same view, not a part
-    grads[OVERLAP_KEY] = flat[start:stop:step]
+    values = st.floats(-1e3, 1e3, allow_subnormal=False)
+    base = np.array(draw(st.lists(values, min_size=3, max_size=8)))
+    size = len(base)
+    if draw(st.booleans()):  # two views, each with elements of its own
+        start = draw(st.integers(1, size - 2))
+        stop = draw(st.integers(start + 1, size - 1))
+        part, overlap = base[:stop], base[start:]
+    else:  # one view inside the other
+        start = draw(st.integers(0, size - 1))
+        stop = draw(st.integers(start + 1, size))
+        step = 2 if (start, stop) == (0, size) else draw(st.integers(1, 2))
+        part, overlap = base[:], base[start:stop:step]
+    grads = {**case.grads, "zz_part": part, OVERLAP_KEY: overlap}
     return GradsCase(grads=grads, threshold=case.threshold)
 
 

@@ -31,8 +31,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gradclip.verify._grads import (
+    COMPLEX,
     EPS,
     EXTREME,
+    HALF,
     LAYOUTS,
     OVERLAP_KEY,
     GradsCase,
@@ -111,8 +113,11 @@ def _assert_common_factor(
     for old, new in zip(before, after, strict=True):
         assert not np.any(new[old == 0]), f"zeros of {old!r} changed: {new!r}"
         assert np.all(np.abs(new) <= np.abs(old)), f"{old!r} grew to {new!r}"
-        same_sign = (new == 0) | (np.signbit(new.real) == np.signbit(old.real))
-        assert np.all(same_sign), f"{old!r} changed sign: {new!r}"
+        for part in (np.real, np.imag):  # a zero part may lose its sign
+            same_sign = (part(new) == 0) | (
+                np.signbit(part(new)) == np.signbit(part(old))
+            )
+            assert np.all(same_sign), f"{old!r} changed sign: {new!r}"
     nonempty = [i for i, array in enumerate(before) if array.size]
     if not nonempty:
         return
@@ -253,6 +258,38 @@ def odd_layouts(function: ClipFunction, case: GradsCase) -> None:
     assert_in_place(function, case)
 
 
+def rounded_once(function: ClipFunction, case: GradsCase) -> None:
+    """Each float16 element becomes x * c rounded once, for one factor c."""
+    with restored(case) as before:
+        norm = exact_norm(before)
+        _clip(function, case)
+        if norm == 0:
+            return
+        # c is max_norm / (n + eps) for some eps in [0, 1e-6], and a norm n
+        # computed to 1e-6 relative: a range far narrower than a float16 ulp.
+        slack = Fraction(1, 10**6)
+        low = Fraction(case.threshold) / (norm + Fraction(EPS)) * (1 - slack)
+        high = Fraction(case.threshold) / norm * (1 + slack)
+        for old, new in zip(before, arrays_of(case), strict=True):
+            for x, y in zip(old.ravel().tolist(), new.ravel().tolist(), strict=True):
+                ends = sorted(float(Fraction(x) * c) for c in (low, high))
+                least, most = (float(np.float16(end)) for end in ends)
+                assert least <= y <= most, (
+                    f"{x!r} became {y!r}, not x * c rounded once to float16 "
+                    f"(between {least!r} and {most!r})"
+                )
+
+
+def complex_arrays(function: ClipFunction, case: GradsCase) -> None:
+    """Complex arrays clip with |z| as the magnitude of each element."""
+    with restored(case) as before:
+        _clip(function, case)
+        after = arrays_of(case)
+        _assert_norm_bound(after, case.threshold)
+        _assert_clipped_to_bound(before, after, case.threshold)
+        _assert_common_factor(before, after, case.threshold)
+
+
 def large_arrays(function: ClipFunction, case: GradsCase) -> None:
     """Millions of elements clip as a few do: to the bound, by one factor."""
     with restored(case) as before:
@@ -268,9 +305,10 @@ def large_arrays(function: ClipFunction, case: GradsCase) -> None:
             assert_untouched(before, after)
             return
         tolerance = relative_tolerance(before)
+        slack = float(absolute_tolerance(before))  # results among subnormals
         result = float_norm(after)
-        low = case.threshold * norm / (norm + EPS) * (1 - tolerance)
-        high = case.threshold * (1 + tolerance)
+        low = case.threshold * norm / (norm + EPS) * (1 - tolerance) - slack
+        high = case.threshold * (1 + tolerance) + slack
         assert low <= result <= high, (
             f"norm {norm!r} above max_norm={case.threshold!r} should be clipped "
             f"to [{low!r}, {high!r}], got {result!r}"
@@ -300,17 +338,19 @@ def aliasing_counted_once(function: ClipFunction, case: GradsCase) -> None:
 
 def partial_overlap(function: ClipFunction, case: GradsCase) -> None:
     """Views sharing some elements are refused, or each element counts once."""
-    overlap = case.grads[OVERLAP_KEY]
+    base = case.grads[OVERLAP_KEY].base  # the two views cover it exactly
     with restored(case) as before:
+        base_before = base.copy()
         try:
             _clip(function, case)
         except ValueError:
             assert_untouched(before, arrays_of(case))
             return
-        # Accepted: the view adds no elements, so the rest must clip as a whole.
-        kept = [i for i, array in enumerate(arrays_of(case)) if array is not overlap]
-        olds = [before[i] for i in kept]
-        news = [arrays_of(case)[i] for i in kept]
+        # Accepted: the views' elements must clip as one array, their base.
+        after = arrays_of(case)
+        kept = [i for i, array in enumerate(after) if array.base is not base]
+        olds = [before[i] for i in kept] + [base_before]
+        news = [after[i] for i in kept] + [base]
         _assert_clipped_to_bound(olds, news, case.threshold)
         _assert_common_factor(olds, news, case.threshold)
 
@@ -324,14 +364,28 @@ def nonfinite_untouched(function: ClipFunction, case: GradsCase) -> None:
 
 
 def bad_input_atomic(function: ClipFunction, case: GradsCase) -> None:
-    """Bad input raises TypeError or ValueError and leaves every array as it was."""
+    """Bad input raises TypeError or ValueError, as fits it, and changes nothing."""
+    expected = _expected_error(case)
     with restored(case) as before:
         try:
             _clip(function, case)
-        except (TypeError, ValueError):
-            assert_untouched(before, arrays_of(case))
+        except (TypeError, ValueError) as error:
+            raised: Exception = error
         else:
             raise AssertionError("bad input was accepted without an error")
+        assert isinstance(raised, expected), (
+            f"{type(raised).__name__} raised where {expected.__name__} fits: {raised}"
+        )
+        assert_untouched(before, arrays_of(case))
+
+
+def _expected_error(case: GradsCase) -> type[Exception]:
+    """ValueError for a bad threshold or a read-only array, else TypeError."""
+    bad = case.grads.get("zz_bad")
+    wrong_type = not isinstance(bad, np.ndarray) or bad.dtype.kind not in "f"
+    if bad is None or not wrong_type:
+        return ValueError
+    return TypeError
 
 
 CLIP_INVARIANTS: tuple[Invariant[ClipFunction, GradsCase], ...] = (
@@ -345,6 +399,8 @@ CLIP_INVARIANTS: tuple[Invariant[ClipFunction, GradsCase], ...] = (
     invariant(scale_equivariance, "core", grads_cases()),
     invariant(clipping_at_extremes, "robust", grads_cases(EXTREME)),
     invariant(odd_layouts, "robust", grads_cases(LAYOUTS)),
+    invariant(rounded_once, "robust", grads_cases(HALF, relation="below")),
+    invariant(complex_arrays, "robust", grads_cases(COMPLEX)),
     invariant(large_arrays, "robust", large_cases()),
     invariant(
         aliasing_counted_once,
@@ -396,7 +452,7 @@ def bad_total_norm_atomic(function: ShardFunction, case: GradsCase) -> None:
 
 
 def shard_bad_input_atomic(function: ShardFunction, case: GradsCase) -> None:
-    """Bad input raises TypeError or ValueError and leaves every array as it was."""
+    """Bad input raises TypeError or ValueError, as fits it, and changes nothing."""
     bad_input_atomic(lambda grads, max_norm: function(grads, max_norm, 1.0), case)
 
 

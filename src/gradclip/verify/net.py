@@ -9,13 +9,14 @@ new instance, so every implementation is checked on the same numbers.
 
 The ``core`` tier holds for the book's own network with its
 ``log(y + 1e-7)``; the ``robust`` tier adds huge logits, integer inputs, a
-single sample as a 1-D ``x``, and invalid input, which the book's network
-does not check.
+single sample as a 1-D ``x``, float labels, and invalid input, which the
+book's network does not check.
 
 References:
     Saito, "ゼロから作る Deep Learning", O'Reilly Japan 2016, ch. 4-5.
 """
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -168,9 +169,18 @@ def integer_inputs(factory: NetFactory, problem: NetProblem) -> None:
 
 
 def initial_params(factory: NetFactory, problem: NetProblem) -> None:
-    """A new net has zero biases and weights of standard deviation 0.01."""
+    """A new net has zero biases and weights of std 0.01 that np.random.seed repeats."""
     sizes = tuple(30 * size for size in problem.sizes)
-    params = factory(*sizes).params
+    state = np.random.get_state()  # noqa: NPY002  # the book draws from the global state
+    try:
+        np.random.seed(problem.sizes[0])  # noqa: NPY002  # as the book's readers do
+        params = factory(*sizes).params
+        np.random.seed(problem.sizes[0])  # noqa: NPY002  # the same seed again
+        again = factory(*sizes).params
+    finally:
+        np.random.set_state(state)  # noqa: NPY002  # the caller's state, as it was
+    for key, value in params.items():
+        assert np.array_equal(value, again[key]), f"np.random.seed left {key} random"
     shapes = {
         "W1": sizes[:2],
         "b1": sizes[1:2],
@@ -252,14 +262,33 @@ def single_sample(factory: NetFactory, problem: NetProblem) -> None:
         )
 
 
+def float_targets(factory: NetFactory, problem: NetProblem) -> None:
+    """Float labels and one-hot rows give the loss and gradient of integer ones."""
+    net = _build(factory, problem)
+    expected = float(net.loss(problem.x, problem.labels))
+    gradient = _gradient(net, problem.x, problem.labels)
+    for t in (problem.labels, problem.one_hot()):
+        floats = t.astype(np.float64)
+        loss = float(net.loss(problem.x, floats))
+        np.testing.assert_allclose(loss, expected, rtol=1e-12, err_msg="loss")
+        _assert_close(_gradient(net, problem.x, floats), gradient, "float targets")
+
+
 def bad_input_rejected(factory: NetFactory, problem: NetProblem) -> None:
-    """Invalid sizes, inputs or targets raise TypeError or ValueError."""
-    if min(problem.sizes) < 1:
+    """Bad sizes, weight_init_std, inputs or targets raise TypeError or ValueError."""
+    if any(size < 1 or isinstance(size, bool) for size in problem.sizes):
         try:
             factory(*problem.sizes)
         except (TypeError, ValueError):
             return
         raise AssertionError(f"sizes {problem.sizes} were accepted")
+    with_std: Callable[..., Model] = factory  # the book's 4th argument
+    try:
+        with_std(*problem.sizes, math.inf)
+    except (TypeError, ValueError):
+        pass
+    else:
+        raise AssertionError("weight_init_std=inf was accepted")
     net = _build(factory, problem)
     before = {key: value.tobytes() for key, value in net.params.items()}
     for method in (net.loss, net.gradient):
@@ -299,6 +328,7 @@ def _problems(draw: st.DrawFn, *, logit_scale: float = 1.0) -> NetProblem:
 
 _DEFECTS = (
     "zero size",
+    "bool size",
     "NaN in x",
     "inf in x",
     "text x",
@@ -308,6 +338,7 @@ _DEFECTS = (
     "label too large",
     "negative label",
     "fractional label",
+    "negative float label",
     "too few labels",
     "row not one-hot",
     "one-hot row too short",
@@ -328,9 +359,10 @@ def _bad_problems(draw: st.DrawFn) -> NetProblem:
     t: Any = problem.labels
     sizes = problem.sizes
     defect = draw(st.sampled_from(_DEFECTS))
-    if defect == "zero size":
+    if defect in ("zero size", "bool size"):
         position = draw(st.integers(0, 2))
-        sizes = (*sizes[:position], 0, *sizes[position + 1 :])  # type: ignore[assignment]  # still three ints
+        bad = 0 if defect == "zero size" else True  # True would pass for 1
+        sizes = (*sizes[:position], bad, *sizes[position + 1 :])  # type: ignore[assignment]  # still three ints
     elif defect in ("NaN in x", "inf in x"):
         x = x.copy()
         x[draw(st.integers(0, len(x) - 1)), 0] = np.nan if "NaN" in defect else np.inf
@@ -350,6 +382,9 @@ def _bad_problems(draw: st.DrawFn) -> NetProblem:
         t[0] = -1
     elif defect == "fractional label":
         t = t + 0.5
+    elif defect == "negative float label":
+        t = t.astype(np.float64)
+        t[0] = -1.0
     elif defect == "too few labels":
         t = t[1:]
     elif defect == "row not one-hot":
@@ -377,6 +412,7 @@ NET_INVARIANTS: tuple[Invariant[NetFactory, NetProblem], ...] = (
     invariant(huge_logits_finite, "robust", _problems(logit_scale=1e6)),
     invariant(integer_inputs, "robust", _problems()),
     invariant(single_sample, "robust", _problems()),
+    invariant(float_targets, "robust", _problems()),
     invariant(bad_input_rejected, "robust", _bad_problems()),
 )
 """Every network invariant, core tier first."""
