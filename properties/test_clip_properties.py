@@ -137,10 +137,22 @@ def test_nonfinite_untouched(clip_impl: ClipFunction, case: GradsCase) -> None:
     _check("nonfinite_untouched", clip_impl, case)
 
 
+@given(case=INVARIANTS["nonfinite_named"].cases)
+def test_nonfinite_named(clip_impl: ClipFunction, case: GradsCase) -> None:
+    """An error for NaN or inf names every key holding them, and no other key."""
+    _check("nonfinite_named", clip_impl, case)
+
+
 @given(case=INVARIANTS["bad_input_atomic"].cases)
 def test_bad_input_atomic(clip_impl: ClipFunction, case: GradsCase) -> None:
     """Bad input raises TypeError or ValueError, as fits it, and changes nothing."""
     _check("bad_input_atomic", clip_impl, case)
+
+
+@given(case=INVARIANTS["errors_name_culprit"].cases)
+def test_errors_name_culprit(clip_impl: ClipFunction, case: GradsCase) -> None:
+    """The error for bad input names the argument or key at fault and what it got."""
+    _check("errors_name_culprit", clip_impl, case)
 
 
 def test_every_clip_invariant_has_a_property() -> None:

@@ -99,7 +99,7 @@ def test_float_targets(net_impl: NetFactory, problem: NetProblem) -> None:
 
 @given(problem=INVARIANTS["bad_input_rejected"].cases)
 def test_bad_input_rejected(net_impl: NetFactory, problem: NetProblem) -> None:
-    """Bad sizes, weight_init_std, inputs or targets raise TypeError or ValueError."""
+    """Bad sizes, weight_init_std, inputs or targets raise an error naming them."""
     _check("bad_input_rejected", net_impl, problem)
 
 

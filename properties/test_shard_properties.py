@@ -37,6 +37,12 @@ def test_shard_bad_input_atomic(shard_impl: ShardFunction, case: GradsCase) -> N
     _check("shard_bad_input_atomic", shard_impl, case)
 
 
+@given(case=INVARIANTS["shard_errors_name_culprit"].cases)
+def test_shard_errors_name_culprit(shard_impl: ShardFunction, case: GradsCase) -> None:
+    """The error for bad input names the argument or key at fault and what it got."""
+    _check("shard_errors_name_culprit", shard_impl, case)
+
+
 def test_every_shard_invariant_has_a_property() -> None:
     """Each invariant of the package is wrapped here, under its own name."""
     module = sys.modules[__name__]

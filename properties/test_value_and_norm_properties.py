@@ -57,6 +57,12 @@ def test_value_bad_input_atomic(value_impl: ValueFunction, case: GradsCase) -> N
     VALUE["bad_input_atomic"].check(value_impl, case)
 
 
+@given(case=VALUE["errors_name_culprit"].cases)
+def test_value_errors_name_culprit(value_impl: ValueFunction, case: GradsCase) -> None:
+    """The error for bad input names the argument or key at fault and what it got."""
+    VALUE["errors_name_culprit"].check(value_impl, case)
+
+
 @given(case=NORM["exact"].cases)
 def test_norm_exact(norm_impl: NormFunction, case: GradsCase) -> None:
     """The norm equals the exact one within 1e-12 (1e-6 below float64)."""

@@ -79,6 +79,7 @@ def test_verify_seed_passes_core_and_fails_robust() -> None:
         "partial_overlap",
         "nonfinite_untouched",
         "bad_input_atomic",
+        "errors_name_culprit",
     }
 
 

@@ -110,7 +110,7 @@ def norm(arrays: Sequence[GradArray], norm_type: float) -> ScaledNorm:
             return _two_norm(arrays)
         largest = _max_abs(arrays)
         if norm_type == math.inf or largest == 0 or not math.isfinite(largest):
-            return _scaled(largest)
+            return ScaledNorm(largest)
         return _p_norm(arrays, norm_type, largest)
 
 
@@ -224,13 +224,6 @@ def _p_norm(
 def _scale_exponent(largest: float) -> int:
     """The power of two that brings ``largest`` near 1, within float64's range."""
     return max(math.frexp(largest)[1], _MIN_SCALE_EXPONENT)
-
-
-def _scaled(value: float) -> ScaledNorm:
-    if value == 0 or not math.isfinite(value):
-        return ScaledNorm(value)
-    mantissa, exponent = math.frexp(value)
-    return ScaledNorm(mantissa, exponent)
 
 
 def _chunks(array: GradArray, view_size: int = CHUNK) -> Iterator[GradArray]:

@@ -41,6 +41,7 @@ __all__ = [
     "assert_untouched",
     "bad_cases",
     "copy_grads",
+    "culprit_cases",
     "float_norm",
     "grads_cases",
     "large_cases",
@@ -379,3 +380,22 @@ def nonfinite_cases(draw: st.DrawFn) -> GradsCase:
     dtype = draw(st.sampled_from(["float32", "float64"]))
     items.insert(position, ("nonfinite", np.array([1.0, value], dtype=dtype)))
     return GradsCase(grads=dict(items), threshold=case.threshold)
+
+
+@st.composite
+def culprit_cases(draw: st.DrawFn) -> GradsCase:
+    """Draw ``nonfinite_cases`` with telling keys, and the culprit maybe aliased.
+
+    The array holding NaN or inf stands under ``"nonfinite"`` and, sometimes,
+    as itself or a view of its very same elements under ``"nonfinite_1"`` and
+    ``"nonfinite_2"``; every other key is ``"finite_<i>"``.
+    """
+    case = draw(nonfinite_cases())
+    grads = {
+        key if key == "nonfinite" else f"finite_{i}": array
+        for i, (key, array) in enumerate(case.grads.items())
+    }
+    culprit = grads["nonfinite"]
+    for i in range(draw(st.integers(0, 2))):
+        grads[f"nonfinite_{i + 1}"] = culprit[...] if draw(st.booleans()) else culprit
+    return GradsCase(grads=grads, threshold=case.threshold)

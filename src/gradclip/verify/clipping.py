@@ -22,6 +22,7 @@ References:
 
 import math
 import numbers
+import re
 from collections.abc import Callable
 from contextlib import suppress
 from fractions import Fraction
@@ -43,6 +44,7 @@ from gradclip.verify._grads import (
     assert_untouched,
     bad_cases,
     copy_grads,
+    culprit_cases,
     float_norm,
     grads_cases,
     large_cases,
@@ -379,6 +381,64 @@ def bad_input_atomic(function: ClipFunction, case: GradsCase) -> None:
         assert_untouched(before, arrays_of(case))
 
 
+def errors_name_culprit(function: ClipFunction, case: GradsCase) -> None:
+    """The error for bad input names the argument or key at fault and what it got."""
+    assert_error_names_culprit(function, case, "max_norm")
+
+
+def assert_error_names_culprit(
+    function: ClipFunction, case: GradsCase, argument: str
+) -> None:
+    """Check that bad input raises an error naming its culprit and what it got.
+
+    The culprit is ``argument`` (the threshold's name) or the key ``"zz_bad"``,
+    each matched as a whole word; what it got is the threshold's value, or the
+    bad entry's type, dtype or read-only flag.
+    """
+    with restored(case):
+        try:
+            _clip(function, case)
+        except (TypeError, ValueError) as error:
+            message = str(error)
+        else:
+            raise AssertionError("bad input was accepted without an error")
+    for pattern in _culprit_patterns(case, argument):
+        assert re.search(pattern, message), (
+            f"the error {message!r} does not match {pattern!r}"
+        )
+
+
+def _culprit_patterns(case: GradsCase, argument: str) -> list[str]:
+    """Patterns for the culprit's name, and for what it got."""
+    if "zz_bad" not in case.grads:
+        return [rf"\b{argument}\b", re.escape(repr(case.threshold))]
+    bad = case.grads["zz_bad"]
+    if not isinstance(bad, np.ndarray):
+        got = rf"\b{type(bad).__name__}\b"
+    elif bad.flags.writeable:
+        got = rf"\b{bad.dtype}\b"
+    else:
+        got = r"writ|read-?only"
+    return [r"\bzz_bad\b", got]
+
+
+def nonfinite_named(function: ClipFunction, case: GradsCase) -> None:
+    """An error for NaN or inf names every key holding them, and no other key."""
+    with restored(case), np.errstate(all="ignore"):  # errors, not NumPy's warnings
+        try:
+            _clip(function, case)
+        except (ValueError, ArithmeticError) as error:
+            message = str(error)
+        else:
+            return  # clipping may skip non-finite gradients without raising
+    for key in case.grads:
+        named = re.search(rf"\b{re.escape(key)}\b", message) is not None
+        culprit = key.startswith("nonfinite")
+        assert named == culprit, (
+            f"the error {message!r} {'omits' if culprit else 'names'} {key!r}"
+        )
+
+
 def _expected_error(case: GradsCase) -> type[Exception]:
     """ValueError for a bad threshold or a read-only array, else TypeError."""
     bad = case.grads.get("zz_bad")
@@ -409,7 +469,9 @@ CLIP_INVARIANTS: tuple[Invariant[ClipFunction, GradsCase], ...] = (
     ),
     invariant(partial_overlap, "robust", overlap_cases()),
     invariant(nonfinite_untouched, "robust", nonfinite_cases()),
+    invariant(nonfinite_named, "robust", culprit_cases()),
     invariant(bad_input_atomic, "robust", bad_cases()),
+    invariant(errors_name_culprit, "robust", bad_cases()),
 )
 """Every clipping invariant, core tier first."""
 
@@ -456,9 +518,17 @@ def shard_bad_input_atomic(function: ShardFunction, case: GradsCase) -> None:
     bad_input_atomic(lambda grads, max_norm: function(grads, max_norm, 1.0), case)
 
 
+def shard_errors_name_culprit(function: ShardFunction, case: GradsCase) -> None:
+    """The error for bad input names the argument or key at fault and what it got."""
+    assert_error_names_culprit(
+        lambda grads, max_norm: function(grads, max_norm, 1.0), case, "max_norm"
+    )
+
+
 SHARD_INVARIANTS: tuple[Invariant[ShardFunction, GradsCase], ...] = (
     invariant(shards_clip_as_whole, "core", grads_cases()),
     invariant(bad_total_norm_atomic, "robust", grads_cases(relation="below")),
     invariant(shard_bad_input_atomic, "robust", bad_cases()),
+    invariant(shard_errors_name_culprit, "robust", bad_cases()),
 )
 """Every invariant of clipping shards by a given norm, core tier first."""

@@ -17,6 +17,7 @@ References:
 """
 
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -44,12 +45,14 @@ class NetProblem:
         params: values for ``W1 b1 W2 b2``.
         x: inputs, shape ``(N, input_size)``.
         labels: class labels, shape ``(N,)``.
+        culprit: for a bad problem, the argument it gets wrong.
     """
 
     sizes: tuple[int, int, int]
     params: dict[str, NDArray[np.float64]]
     x: NDArray[Any]
     labels: NDArray[np.int64]
+    culprit: str = ""
 
     def one_hot(self) -> NDArray[np.int64]:
         """The labels as one-hot rows."""
@@ -275,31 +278,30 @@ def float_targets(factory: NetFactory, problem: NetProblem) -> None:
 
 
 def bad_input_rejected(factory: NetFactory, problem: NetProblem) -> None:
-    """Bad sizes, weight_init_std, inputs or targets raise TypeError or ValueError."""
-    if any(size < 1 or isinstance(size, bool) for size in problem.sizes):
-        try:
-            factory(*problem.sizes)
-        except (TypeError, ValueError):
-            return
-        raise AssertionError(f"sizes {problem.sizes} were accepted")
-    with_std: Callable[..., Model] = factory  # the book's 4th argument
-    try:
-        with_std(*problem.sizes, math.inf)
-    except (TypeError, ValueError):
-        pass
-    else:
-        raise AssertionError("weight_init_std=inf was accepted")
+    """Bad sizes, weight_init_std, inputs or targets raise an error naming them."""
+    if problem.culprit.endswith("_size"):
+        _assert_rejected(problem.culprit, factory, *problem.sizes)
+        return
+    _assert_rejected("weight_init_std", factory, *problem.sizes, math.inf)
     net = _build(factory, problem)
     before = {key: value.tobytes() for key, value in net.params.items()}
     for method in (net.loss, net.gradient):
-        try:
-            method(problem.x, problem.labels)
-        except (TypeError, ValueError):
-            pass
-        else:
-            raise AssertionError(f"{method.__name__} accepted the input")
+        _assert_rejected(problem.culprit, method, problem.x, problem.labels)
     for key, value in net.params.items():
         assert value.tobytes() == before[key], f"{key} was modified"
+
+
+def _assert_rejected(culprit: str, call: Callable[..., object], *args: Any) -> None:
+    """Check that ``call(*args)`` raises TypeError or ValueError naming ``culprit``."""
+    try:
+        call(*args)
+    except (TypeError, ValueError) as error:
+        message = str(error)
+    else:
+        raise AssertionError(f"a bad {culprit} was accepted")
+    assert re.search(rf"\b{culprit}\b", message), (
+        f"the error {message!r} does not name {culprit}"
+    )
 
 
 # The cases.
@@ -345,6 +347,8 @@ _DEFECTS = (
     "3-D t",
     "text t",
 )
+_X_DEFECTS = _DEFECTS[2:8]
+"""The defects of ``x``; the two before are of sizes, those after of ``t``."""
 
 
 @st.composite
@@ -359,8 +363,10 @@ def _bad_problems(draw: st.DrawFn) -> NetProblem:
     t: Any = problem.labels
     sizes = problem.sizes
     defect = draw(st.sampled_from(_DEFECTS))
+    culprit = "x" if defect in _X_DEFECTS else "t"
     if defect in ("zero size", "bool size"):
         position = draw(st.integers(0, 2))
+        culprit = ("input_size", "hidden_size", "output_size")[position]
         bad = 0 if defect == "zero size" else True  # True would pass for 1
         sizes = (*sizes[:position], bad, *sizes[position + 1 :])  # type: ignore[assignment]  # still three ints
     elif defect in ("NaN in x", "inf in x"):
@@ -396,7 +402,9 @@ def _bad_problems(draw: st.DrawFn) -> NetProblem:
         t = problem.one_hot()[np.newaxis]
     else:
         t = t.astype(str)
-    return NetProblem(sizes=sizes, params=problem.params, x=x, labels=t)
+    return NetProblem(
+        sizes=sizes, params=problem.params, x=x, labels=t, culprit=culprit
+    )
 
 
 NET_INVARIANTS: tuple[Invariant[NetFactory, NetProblem], ...] = (

@@ -21,7 +21,7 @@ from gradclip.verify._grads import (
     restored,
 )
 from gradclip.verify._invariant import Invariant, invariant
-from gradclip.verify.clipping import bad_input_atomic
+from gradclip.verify.clipping import assert_error_names_culprit, bad_input_atomic
 
 __all__ = ["VALUE_INVARIANTS", "ValueFunction"]
 
@@ -85,6 +85,11 @@ def odd_layouts(function: ValueFunction, case: GradsCase) -> None:
     assert_in_place(function, case)
 
 
+def errors_name_culprit(function: ValueFunction, case: GradsCase) -> None:
+    """The error for bad input names the argument or key at fault and what it got."""
+    assert_error_names_culprit(function, case, "clip_value")
+
+
 VALUE_INVARIANTS: tuple[Invariant[ValueFunction, GradsCase], ...] = (
     invariant(elements_clipped, "core", grads_cases(measure="largest")),
     invariant(in_place_identity, "core", grads_cases(measure="largest")),
@@ -92,6 +97,11 @@ VALUE_INVARIANTS: tuple[Invariant[ValueFunction, GradsCase], ...] = (
     invariant(odd_layouts, "robust", grads_cases(LAYOUTS, measure="largest")),
     invariant(
         bad_input_atomic, "robust", bad_cases(measure="largest", allow_complex=False)
+    ),
+    invariant(
+        errors_name_culprit,
+        "robust",
+        bad_cases(measure="largest", allow_complex=False),
     ),
 )
 """Every value-clipping invariant, core tier first."""
