@@ -27,7 +27,7 @@ def test_shards_clip_as_whole(shard_impl: ShardFunction, case: GradsCase) -> Non
 
 @given(case=INVARIANTS["bad_total_norm_atomic"].cases)
 def test_bad_total_norm_atomic(shard_impl: ShardFunction, case: GradsCase) -> None:
-    """A negative, NaN or infinite total_norm raises and changes no array."""
+    """A negative, NaN or infinite total_norm raises, naming it, and changes nothing."""
     _check("bad_total_norm_atomic", shard_impl, case)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+import gradclip
 from gradclip.seed import clip_grads as seed_formula
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "first_array_only",
     "huge_eps",
     "max_abs_norm",
+    "names_every_key",
     "no_sqrt",
     "not_in_place",
     "per_array",
@@ -28,6 +30,7 @@ __all__ = [
     "scales_up",
     "seed_formula",
     "torch_formula",
+    "vague_errors",
 ]
 
 Grads = dict[Any, NDArray[Any]]
@@ -136,6 +139,21 @@ def huge_eps(grads: Grads, max_norm: float) -> None:
             grad *= rate
 
 
+def vague_errors(grads: Grads, max_norm: float) -> float:
+    """Bug: checks its input, but never says what is wrong."""
+    try:
+        return gradclip.clip_grads(grads, max_norm)
+    except (TypeError, ValueError) as error:
+        raise type(error)("invalid gradients") from None
+
+
+def names_every_key(grads: Grads, max_norm: float) -> None:
+    """Bug: refuses NaN and inf, but blames every array."""
+    if not all(np.isfinite(grad).all() for grad in grads.values()):
+        raise ValueError(f"NaN or inf in one of {', '.join(map(str, grads))}")
+    seed_formula(grads, max_norm)
+
+
 CORRECT = [seed_formula, exact_formula, torch_formula, eps_1e_9]
 """Correct on the core tier (and not written for the robust one)."""
 
@@ -149,5 +167,7 @@ WRONG = {
     first_array_only: "direction_preserved",
     returns_clipped_norm: "exact_returned_norm",
     huge_eps: "clip_to_bound",
+    vague_errors: "errors_name_culprit",
+    names_every_key: "nonfinite_named",
 }
-"""Each wrong clipper, with a core invariant that must catch it."""
+"""Each wrong clipper, with an invariant that must catch it."""

@@ -11,10 +11,14 @@ References:
 """
 
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
+
+import gradclip
 
 __all__ = [
     "CORRECT",
@@ -26,6 +30,7 @@ __all__ = [
     "NoReluMask",
     "OneHotOnlyBackward",
     "TwoLayerNet",
+    "VagueErrors",
 ]
 
 Array = NDArray[Any]
@@ -298,6 +303,26 @@ class OneHotOnlyBackward(TwoLayerNet):
         self.lastLayer = _OneHotOnlyLoss()
 
 
+@contextmanager
+def _vague() -> Iterator[None]:
+    try:
+        yield
+    except (TypeError, ValueError) as error:
+        raise type(error)("invalid input") from None
+
+
+class VagueErrors(gradclip.TwoLayerNet):
+    """Bug: gradclip's checks, but errors that never say which argument is wrong."""
+
+    def loss(self, x: ArrayLike, t: ArrayLike) -> float:
+        with _vague():
+            return super().loss(x, t)
+
+    def gradient(self, x: ArrayLike, t: ArrayLike) -> dict[str, gradclip.FloatArray]:
+        with _vague():
+            return super().gradient(x, t)
+
+
 CORRECT = [TwoLayerNet]
 """The book's network passes every core invariant, and the robust ones that
 need no 1-D x, float labels or input checks (it has none of them)."""
@@ -309,5 +334,6 @@ WRONG = {
     CentersInputInPlace: "no_mutation",
     NaiveSoftmax: "huge_logits_finite",
     OneHotOnlyBackward: "one_hot_equals_labels",
+    VagueErrors: "bad_input_rejected",
 }
 """Each wrong net, with an invariant that must catch it."""

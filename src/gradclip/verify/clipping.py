@@ -502,15 +502,19 @@ _BAD_TOTALS = (-1.0, math.nan, math.inf)
 
 
 def bad_total_norm_atomic(function: ShardFunction, case: GradsCase) -> None:
-    """A negative, NaN or infinite total_norm raises and changes no array."""
+    """A negative, NaN or infinite total_norm raises, naming it, and changes nothing."""
     with restored(case) as before:
         for total in _BAD_TOTALS:
             try:
                 function(case.grads, case.threshold, total)
-            except (TypeError, ValueError):
-                assert_untouched(before, arrays_of(case))
+            except (TypeError, ValueError) as error:
+                message = str(error)
             else:
                 raise AssertionError(f"total_norm={total!r} was accepted")
+            assert re.search(r"\btotal_norm\b", message), (
+                f"the error {message!r} does not name total_norm"
+            )
+            assert_untouched(before, arrays_of(case))
 
 
 def shard_bad_input_atomic(function: ShardFunction, case: GradsCase) -> None:
