@@ -107,6 +107,18 @@ def test_rounded_once(clip_impl: ClipFunction, case: GradsCase) -> None:
     _check("rounded_once", clip_impl, case)
 
 
+@given(case=INVARIANTS["scaled_per_element"].cases)
+def test_scaled_per_element(clip_impl: ClipFunction, case: GradsCase) -> None:
+    """Each element becomes x * c within one ulp, for one factor c, at any scale."""
+    _check("scaled_per_element", clip_impl, case)
+
+
+@given(case=INVARIANTS["zero_threshold"].cases)
+def test_zero_threshold(clip_impl: ClipFunction, case: GradsCase) -> None:
+    """With max_norm=0, every element becomes zero, whatever the norm."""
+    _check("zero_threshold", clip_impl, case)
+
+
 @given(case=INVARIANTS["complex_arrays"].cases)
 def test_complex_arrays(clip_impl: ClipFunction, case: GradsCase) -> None:
     """Complex arrays clip with |z| as the magnitude of each element."""

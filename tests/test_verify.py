@@ -74,6 +74,8 @@ def test_verify_seed_passes_core_and_fails_robust() -> None:
     assert set(failed) == {
         "clipping_at_extremes",
         "rounded_once",
+        "scaled_per_element",
+        "zero_threshold",  # pytest turns its overflow warnings into errors
         "complex_arrays",
         "aliasing_counted_once",
         "partial_overlap",

@@ -42,6 +42,7 @@ __all__ = [
     "bad_cases",
     "copy_grads",
     "culprit_cases",
+    "factor_cases",
     "float_norm",
     "grads_cases",
     "large_cases",
@@ -200,8 +201,8 @@ def grads_cases(
         measure: what the threshold is compared with: the exact 2-norm, or
             the largest magnitude of any element.
         relation: ``"below"`` for a threshold below the measure (something
-            to clip), sometimes 0, 2**-135 or 2**-1040 of it; ``"above"`` for one at
-            least the measure
+            to clip), sometimes 0, or below 2**-135 or 2**-1040 of it;
+            ``"above"`` for one at least the measure
             plus 1e-6 and the rounding of the least precise dtype (nothing to
             clip), sometimes inf; or ``"any"``.
         allow_aliasing: let an array, or a view of its very same elements,
@@ -229,7 +230,8 @@ def grads_cases(
     elif relation == "below":
         fraction = draw(st.floats(1e-3, 1.0, exclude_max=True))
         if edge:  # nothing left, or a factor below float32's or float64's normals
-            fraction = draw(st.sampled_from([0.0, 2.0**-135, 2.0**-1040]))
+            scale = draw(st.sampled_from([0.0, 2.0**-135, 2.0**-1040]))
+            fraction *= scale
         threshold = size * fraction
     elif edge:
         threshold = math.inf
@@ -279,6 +281,20 @@ def bad_cases(
         bad.flags.writeable = False
     grads["zz_bad"] = bad
     return GradsCase(grads=grads, threshold=case.threshold)
+
+
+@st.composite
+def factor_cases(draw: st.DrawFn) -> GradsCase:
+    """Draw extreme gradients to clip, half by a factor below 2**-135 or 2**-1040.
+
+    Such factors are below the smallest normal float32 or float64, where a
+    factor rounded to the arrays' dtype, or applied in two steps, shows.
+    """
+    case = draw(grads_cases(EXTREME, relation="below"))
+    if draw(st.booleans()):
+        scale = draw(st.sampled_from([2.0**-135, 2.0**-1040]))
+        case = GradsCase(grads=case.grads, threshold=case.threshold * scale)
+    return case
 
 
 LARGE = (1 << 16, 1 << 20, 1 << 22)

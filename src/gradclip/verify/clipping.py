@@ -45,6 +45,7 @@ from gradclip.verify._grads import (
     bad_cases,
     copy_grads,
     culprit_cases,
+    factor_cases,
     float_norm,
     grads_cases,
     large_cases,
@@ -263,23 +264,57 @@ def odd_layouts(function: ClipFunction, case: GradsCase) -> None:
 def rounded_once(function: ClipFunction, case: GradsCase) -> None:
     """Each float16 element becomes x * c rounded once, for one factor c."""
     with restored(case) as before:
-        norm = exact_norm(before)
         _clip(function, case)
-        if norm == 0:
-            return
-        # c is max_norm / (n + eps) for some eps in [0, 1e-6], and a norm n
-        # computed to 1e-6 relative: a range far narrower than a float16 ulp.
-        slack = Fraction(1, 10**6)
-        low = Fraction(case.threshold) / (norm + Fraction(EPS)) * (1 - slack)
-        high = Fraction(case.threshold) / norm * (1 + slack)
-        for old, new in zip(before, arrays_of(case), strict=True):
-            for x, y in zip(old.ravel().tolist(), new.ravel().tolist(), strict=True):
-                ends = sorted(float(Fraction(x) * c) for c in (low, high))
-                least, most = (float(np.float16(end)) for end in ends)
-                assert least <= y <= most, (
-                    f"{x!r} became {y!r}, not x * c rounded once to float16 "
-                    f"(between {least!r} and {most!r})"
+        _assert_each_scaled(before, arrays_of(case), case.threshold, ulps=0)
+
+
+def scaled_per_element(function: ClipFunction, case: GradsCase) -> None:
+    """Each element becomes x * c within one ulp, for one factor c, at any scale."""
+    with restored(case) as before:
+        _clip(function, case)
+        _assert_each_scaled(before, arrays_of(case), case.threshold, ulps=1)
+
+
+def _assert_each_scaled(
+    before: list[NDArray[Any]], after: list[NDArray[Any]], max_norm: float, ulps: int
+) -> None:
+    """Check each y == x * c rounded to its dtype, give or take ``ulps`` ulps.
+
+    c is max_norm / (n + eps) for some eps in [0, 1e-6] and a norm n computed
+    to 1e-6 relative; a float16 ulp is far wider than that range of c.
+    """
+    norm = exact_norm(before)
+    if norm == 0:
+        return
+    slack = Fraction(1, 10**6)
+    low = Fraction(max_norm) / (norm + Fraction(EPS)) * (1 - slack)
+    high = Fraction(max_norm) / norm * (1 + slack)
+    for old, new in zip(before, after, strict=True):
+        kind = old.dtype.type
+        pairs = zip(old.ravel().tolist(), new.ravel().tolist(), strict=True)
+        for x, y in pairs:
+            with np.errstate(over="ignore"):  # x * c may round up past the max
+                least, most = (
+                    kind(end)
+                    for end in sorted(float(Fraction(x) * c) for c in (low, high))
                 )
+            for _ in range(ulps):
+                least, most = (
+                    np.nextafter(least, -kind(np.inf)),
+                    np.nextafter(most, kind(np.inf)),
+                )
+            assert least <= y <= most, (
+                f"{x!r} became {y!r}, not x * c rounded to {old.dtype} within "
+                f"{ulps} ulp (between {least!r} and {most!r})"
+            )
+
+
+def zero_threshold(function: ClipFunction, case: GradsCase) -> None:
+    """With max_norm=0, every element becomes zero, whatever the norm."""
+    with restored(case):
+        _clip(function, case)
+        for key, array in case.grads.items():
+            assert not np.any(array), f"grads[{key!r}] kept nonzero values: {array!r}"
 
 
 def complex_arrays(function: ClipFunction, case: GradsCase) -> None:
@@ -448,6 +483,10 @@ def _expected_error(case: GradsCase) -> type[Exception]:
     return TypeError
 
 
+def _at_zero(case: GradsCase) -> GradsCase:
+    return GradsCase(grads=case.grads, threshold=0.0)
+
+
 CLIP_INVARIANTS: tuple[Invariant[ClipFunction, GradsCase], ...] = (
     invariant(norm_bound, "core", grads_cases()),
     invariant(clip_to_bound, "core", grads_cases(relation="below")),
@@ -460,6 +499,8 @@ CLIP_INVARIANTS: tuple[Invariant[ClipFunction, GradsCase], ...] = (
     invariant(clipping_at_extremes, "robust", grads_cases(EXTREME)),
     invariant(odd_layouts, "robust", grads_cases(LAYOUTS)),
     invariant(rounded_once, "robust", grads_cases(HALF, relation="below")),
+    invariant(scaled_per_element, "robust", factor_cases()),
+    invariant(zero_threshold, "robust", grads_cases(EXTREME).map(_at_zero)),
     invariant(complex_arrays, "robust", grads_cases(COMPLEX)),
     invariant(large_arrays, "robust", large_cases()),
     invariant(
