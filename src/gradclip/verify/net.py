@@ -346,6 +346,7 @@ _DEFECTS = (
     "one-hot row too short",
     "3-D t",
     "text t",
+    "batch of t for a 1-D x",
 )
 _X_DEFECTS = _DEFECTS[2:8]
 """The defects of ``x``; the two before are of sizes, those after of ``t``."""
@@ -400,8 +401,10 @@ def _bad_problems(draw: st.DrawFn) -> NetProblem:
         t = problem.one_hot()[:, 1:]
     elif defect == "3-D t":
         t = problem.one_hot()[np.newaxis]
-    else:
+    elif defect == "text t":
         t = t.astype(str)
+    else:
+        x, t = x[0], problem.one_hot()
     return NetProblem(
         sizes=sizes, params=problem.params, x=x, labels=t, culprit=culprit
     )
