@@ -67,6 +67,7 @@ def test_two_layer_net_float32_keeps_its_dtype_and_values() -> None:
     np.testing.assert_array_equal(
         net32.params["W1"], net64.params["W1"].astype(np.float32)
     )
+    assert {p.dtype for p in net32.params.values()} == {np.dtype(np.float32)}
     grads = net32.gradient(SEED_X, SEED_T)
     assert {g.dtype for g in grads.values()} == {np.dtype(np.float32)}
     assert net32.predict(SEED_X).dtype == np.float32
