@@ -531,6 +531,20 @@ _INVALID: list[tuple[str, Callable[..., object], dict[str, Any], type, str]] = [
         r"total_norm must be a real number",
     ),
     (
+        "clip_grads_with_norm(eps=-1e-6)",
+        clip_grads_with_norm,
+        {"eps": -1e-6},
+        ValueError,
+        r"eps must be a finite non-negative number, got eps=-1e-06",
+    ),
+    (
+        "clip_grads_with_norm(eps=inf)",
+        clip_grads_with_norm,
+        {"eps": math.inf},
+        ValueError,
+        r"eps must be a finite non-negative number, got eps=inf",
+    ),
+    (
         "clip_grads_with_norm({'b': read-only})",
         clip_grads_with_norm,
         {"grads": {"b": _read_only()}},
