@@ -139,7 +139,7 @@ def test_aliasing_counted_once(clip_impl: ClipFunction, case: GradsCase) -> None
 
 @given(case=INVARIANTS["partial_overlap"].cases)
 def test_partial_overlap(clip_impl: ClipFunction, case: GradsCase) -> None:
-    """Views sharing some elements are refused, or each element counts once."""
+    """Views sharing some elements are refused, naming both, or each counts once."""
     _check("partial_overlap", clip_impl, case)
 
 

@@ -374,13 +374,21 @@ def aliasing_counted_once(function: ClipFunction, case: GradsCase) -> None:
 
 
 def partial_overlap(function: ClipFunction, case: GradsCase) -> None:
-    """Views sharing some elements are refused, or each element counts once."""
+    """Views sharing some elements are refused, naming both, or each counts once."""
     base = case.grads[OVERLAP_KEY].base  # the two views cover it exactly
     with restored(case) as before:
         base_before = base.copy()
         try:
             _clip(function, case)
-        except ValueError:
+        except ValueError as error:
+            refused: str | None = str(error)
+        else:
+            refused = None
+        if refused is not None:
+            for key in ("zz_part", OVERLAP_KEY):
+                assert re.search(rf"\b{key}\b", refused), (
+                    f"the error {refused!r} does not name {key!r}"
+                )
             assert_untouched(before, arrays_of(case))
             return
         # Accepted: the views' elements must clip as one array, their base.
