@@ -191,18 +191,18 @@ def check_nonnegative(name: str, value: object, *, allow_inf: bool) -> float:
     return number
 
 
-def check_positive(name: str, value: object, *, allow_inf: bool) -> float:
-    """Return ``value`` as a float after checking it is a real number > 0.
+def check_positive(name: str, value: object) -> float:
+    """Return ``value`` as a float after checking it is a finite real number > 0.
 
     Raises:
         TypeError: ``value`` is not a real number (bools and arrays are not).
-        ValueError: ``value`` is NaN, zero, negative, or infinite when not
-            allowed.
+        ValueError: ``value`` is NaN, zero, negative or infinite.
     """
     number = _check_real(name, value)
-    if not number > 0 or (math.isinf(number) and not allow_inf):
-        rule = "a positive number" if allow_inf else "a finite positive number"
-        raise ValueError(f"{name} must be {rule}, got {name}={value!r}")
+    if not 0 < number < math.inf:
+        raise ValueError(
+            f"{name} must be a finite positive number, got {name}={value!r}"
+        )
     return number
 
 

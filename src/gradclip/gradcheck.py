@@ -226,7 +226,7 @@ def numerical_gradient(
         Saito, "ゼロから作る Deep Learning", O'Reilly Japan 2016, ch. 4.4.
     """
     _check_writeable_float("x", x)
-    step = check_positive("h", h, allow_inf=False)
+    step = check_positive("h", h)
     grad = np.zeros_like(x)
     for index in np.ndindex(x.shape):
         grad[index] = central_difference(lambda: float(f(x)), x, index, step)[0]
@@ -301,7 +301,7 @@ def check_gradients(
         raise ValueError(f"mode must be 'full' or 'fast', got mode={mode!r}")
     relative = check_nonnegative("rtol", rtol, allow_inf=False)
     absolute = check_nonnegative("atol", atol, allow_inf=False)
-    step = check_positive("h", h, allow_inf=False)
+    step = check_positive("h", h)
     generator = check_rng(rng)
     params = model.params
     if not params:
