@@ -146,6 +146,8 @@ def test_layers_backward_before_forward_raises(backward: Callable[[], object]) -
         (np.zeros((2, 3)), [0, 3], ValueError, r"range\(3\), got t\[1\]=3"),
         (np.zeros((2, 3)), [-1, 0], ValueError, r"range\(3\), got t\[0\]=-1"),
         (np.zeros((2, 3)), [0.0, 1.5], ValueError, r"integer labels .* got t\[1\]=1.5"),
+        (np.zeros((2, 3)), [0.0, -1.0], ValueError, r"range\(3\), got t\[1\]=-1.0"),
+        (np.zeros((2, 3)), [3.0, 0.0], ValueError, r"range\(3\), got t\[0\]=3.0"),
         (np.zeros((2, 3)), [np.nan, 1.0], ValueError, r"got t\[0\]=nan"),
         (
             np.zeros((2, 3)),
@@ -208,6 +210,8 @@ def test_layers_backward_before_forward_raises(backward: Callable[[], object]) -
         "label-too-big",
         "label-negative",
         "label-not-integer",
+        "float-label-negative",
+        "float-label-too-big",
         "label-nan",
         "labels-wrong-length",
         "one-hot-wrong-classes",
