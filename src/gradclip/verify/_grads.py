@@ -201,8 +201,8 @@ def grads_cases(
         measure: what the threshold is compared with: the exact 2-norm, or
             the largest magnitude of any element.
         relation: ``"below"`` for a threshold below the measure (something
-            to clip), sometimes 0, or below 2**-135 or 2**-1040 of it;
-            ``"above"`` for one at least the measure
+            to clip), sometimes 0 (``factor_cases`` reaches factors below
+            the normal numbers); ``"above"`` for one at least the measure
             plus 1e-6 and the rounding of the least precise dtype (nothing to
             clip), sometimes inf; or ``"any"``.
         allow_aliasing: let an array, or a view of its very same elements,
@@ -228,10 +228,7 @@ def grads_cases(
     if relation == "below" and size == 0:
         threshold = draw(st.floats(1e-3, 1e3))
     elif relation == "below":
-        fraction = draw(st.floats(1e-3, 1.0, exclude_max=True))
-        if edge:  # nothing left, or a factor below float32's or float64's normals
-            scale = draw(st.sampled_from([0.0, 2.0**-135, 2.0**-1040]))
-            fraction *= scale
+        fraction = 0.0 if edge else draw(st.floats(1e-3, 1.0, exclude_max=True))
         threshold = size * fraction
     elif edge:
         threshold = math.inf
