@@ -151,6 +151,15 @@ def _assert_common_factor(
         )
 
 
+def _assert_clipped(
+    before: list[NDArray[Any]], after: list[NDArray[Any]], max_norm: float
+) -> None:
+    """Check the norm bound, the clip to it, and the one common factor."""
+    _assert_norm_bound(after, max_norm)
+    _assert_clipped_to_bound(before, after, max_norm)
+    _assert_common_factor(before, after, max_norm)
+
+
 def _assert_returned_norm(returned: object, before: list[NDArray[Any]]) -> None:
     if returned is not None:
         assert_exact_norm(returned, before)
@@ -246,9 +255,7 @@ def clipping_at_extremes(function: ClipFunction, case: GradsCase) -> None:
     with restored(case) as before:
         returned = _clip(function, case)
         after = arrays_of(case)
-        _assert_norm_bound(after, case.threshold)
-        _assert_clipped_to_bound(before, after, case.threshold)
-        _assert_common_factor(before, after, case.threshold)
+        _assert_clipped(before, after, case.threshold)
         _assert_returned_norm(returned, before)
 
 
@@ -257,9 +264,7 @@ def odd_layouts(function: ClipFunction, case: GradsCase) -> None:
     with restored(case) as before:
         _clip(function, case)
         after = arrays_of(case)
-        _assert_norm_bound(after, case.threshold)
-        _assert_clipped_to_bound(before, after, case.threshold)
-        _assert_common_factor(before, after, case.threshold)
+        _assert_clipped(before, after, case.threshold)
     assert_in_place(function, case)
 
 
@@ -324,9 +329,7 @@ def complex_arrays(function: ClipFunction, case: GradsCase) -> None:
     with restored(case) as before:
         _clip(function, case)
         after = arrays_of(case)
-        _assert_norm_bound(after, case.threshold)
-        _assert_clipped_to_bound(before, after, case.threshold)
-        _assert_common_factor(before, after, case.threshold)
+        _assert_clipped(before, after, case.threshold)
 
 
 def large_arrays(function: ClipFunction, case: GradsCase) -> None:
@@ -544,9 +547,7 @@ def shards_clip_as_whole(function: ShardFunction, case: GradsCase) -> None:
         for shard in _shards(case.grads):
             function(shard, case.threshold, total)
         after = arrays_of(case)
-        _assert_norm_bound(after, case.threshold)
-        _assert_clipped_to_bound(before, after, case.threshold)
-        _assert_common_factor(before, after, case.threshold)
+        _assert_clipped(before, after, case.threshold)
 
 
 _BAD_TOTALS = (-1.0, math.nan, math.inf)
