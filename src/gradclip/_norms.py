@@ -37,7 +37,16 @@ from numpy.typing import NDArray
 from gradclip._parallel import run_pieces, split
 from gradclip._typing import GradArray
 
-__all__ = ["CHUNK", "REAL_DTYPES", "ScaledNorm", "is_finite", "norm"]
+__all__ = [
+    "CHUNK",
+    "REAL_DTYPES",
+    "ScaledNorm",
+    "is_finite",
+    "max_abs",
+    "norm",
+    "power_sums",
+    "square_sums",
+]
 
 CHUNK = 1 << 16
 """Elements per copied chunk: the bound on every temporary array."""
@@ -212,13 +221,45 @@ def _p_norm(
     underflow however large p is; terms that do underflow are below 2**-1074
     of it.
     """
+    terms = power_sums(arrays, norm_type, largest)
+    mantissa, exponent = math.frexp(largest)
+    return ScaledNorm(mantissa * math.fsum(terms) ** (1 / norm_type), exponent)
+
+
+def power_sums(
+    arrays: Sequence[GradArray], norm_type: float, largest: float
+) -> list[float]:
+    """Return the sums of ``|x / largest|**norm_type``, one per chunk of each array.
+
+    Each sum depends on its own chunk and ``largest`` alone, so that
+    ``gradclip.distributed`` can add them up exactly across processes. Like
+    ``square_sums`` and ``max_abs``, call it under the ``np.errstate`` that
+    ``norm`` sets.
+    """
     terms: list[float] = []
     for array in arrays:
         for chunk in _chunks(array):
             scaled = np.divide(np.abs(chunk), largest, dtype=np.float64)
             terms.append(float(np.add.reduce(np.power(scaled, norm_type, out=scaled))))
-    mantissa, exponent = math.frexp(largest)
-    return ScaledNorm(mantissa * math.fsum(terms) ** (1 / norm_type), exponent)
+    return terms
+
+
+def square_sums(arrays: Sequence[GradArray]) -> list[tuple[float, int]]:
+    """Return sums of squares ``(s, e)``, ``s * 4**e`` each, of each array on its own.
+
+    The 2-norm's terms without its batches of small arrays: each term depends
+    on one array (or one slice of a large one) alone, whatever other arrays
+    there are, so that ``gradclip.distributed`` can add them up exactly
+    across processes.
+    """
+    large = [array for array in arrays if array.size > CHUNK]
+    sums = [_sum_of_squares(array) for array in arrays if array.size <= CHUNK]
+    return sums + run_pieces(_sum_of_squares, split(large, _VIEW_CHUNK))
+
+
+def max_abs(arrays: Sequence[GradArray]) -> float:
+    """Return the largest absolute value of all elements, NaN if any is NaN."""
+    return _max_abs(arrays)
 
 
 def _scale_exponent(largest: float) -> int:
