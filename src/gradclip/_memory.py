@@ -1,14 +1,20 @@
 """Which gradient arrays share memory, so that none is counted or scaled twice.
 
 Two entries may hold the same array object, or two views of the very same
-elements (``a`` and ``a[:]``): either way they are one gradient, counted and
-scaled once. Views that overlap only in part (``W`` and ``W.T[0]``) cannot be
-scaled consistently and are refused. Only arrays that are views of one base
-can overlap, so the search is confined to those groups, and within a group to
-neighbours by address: a flat buffer of ten thousand disjoint views costs a
-sort, not ten thousand squared comparisons.
+elements (``a`` and ``a[:]``, or two ``np.frombuffer`` views of one
+``bytearray``): either way they are one gradient, counted and scaled once.
+Views that overlap only in part (``W`` and ``W.T[0]``) cannot be scaled
+consistently and are refused.
+
+Arrays are told apart by the memory they cover, not by the objects they came
+from: buffers, ``shared_memory`` blocks and ctypes pointers give views with
+no common base. The very same elements have the same address, shape, strides
+and dtype, found by hashing; any other pair can only overlap if their address
+ranges do, found by sorting the ranges. Thousands of views cost a sort, not
+thousands squared comparisons.
 """
 
+import heapq
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -17,6 +23,8 @@ from numpy.lib.array_utils import byte_bounds
 from numpy.typing import NDArray
 
 __all__ = ["merge_shared_views"]
+
+_Elements = tuple[int, tuple[int, ...], tuple[int, ...], np.dtype[Any]]
 
 
 def merge_shared_views(
@@ -36,57 +44,44 @@ def merge_shared_views(
     Raises:
         ValueError: two arrays overlap in memory without being the same view.
     """
-    groups: dict[int, list[int]] = {}
-    for position, array in enumerate(arrays):
-        if array.base is not None:
-            groups.setdefault(id(_root(array)), []).append(position)
-    if not groups:
-        return {}
-    for position, array in enumerate(arrays):
-        if array.base is None and id(array) in groups:
-            groups[id(array)].append(position)
+    if all(array.flags.owndata for array in arrays):
+        return {}  # each array owns its buffer, so none can share one
+    first: dict[_Elements, int] = {}
     repeats: dict[int, int] = {}
-    for members in groups.values():
-        if len(members) > 1:
-            _merge_group(arrays, label, sorted(members), repeats)
+    for position, array in enumerate(arrays):
+        if array.size:
+            earlier = first.setdefault(_elements(array), position)
+            if earlier != position:
+                repeats[position] = earlier
+    _refuse_partial_overlaps(arrays, label, sorted(first.values()))
     return repeats
 
 
-def _root(array: NDArray[Any]) -> object:
-    """The object that owns the array's memory: its last ndarray base, or a buffer."""
-    root: object = array
-    while isinstance(root, np.ndarray) and root.base is not None:
-        root = root.base
-    return root
+def _elements(array: NDArray[Any]) -> _Elements:
+    """What identifies an array's elements: address, shape, strides and dtype."""
+    address: int = array.__array_interface__["data"][0]
+    return address, array.shape, array.strides, array.dtype
 
 
-def _merge_group(
-    arrays: Sequence[NDArray[Any]],
-    label: Callable[[int], str],
-    members: list[int],
-    repeats: dict[int, int],
+def _refuse_partial_overlaps(
+    arrays: Sequence[NDArray[Any]], label: Callable[[int], str], positions: list[int]
 ) -> None:
-    bounds = sorted((byte_bounds(arrays[i]), i) for i in members)
-    open_views: list[tuple[int, int]] = []  # (end, position) of views still open
-    for (start, end), position in bounds:
-        open_views = [(e, p) for e, p in open_views if e > start]
-        for _, other in open_views:
+    """Raise if two of ``arrays[positions]``, all distinct views, share memory.
+
+    A sweep over the address ranges sorted by start: each range is compared
+    only with the earlier ones still open at its start.
+    """
+    ranges = sorted((byte_bounds(arrays[p]), p) for p in positions)
+    open_ranges: list[tuple[int, int]] = []  # a heap of (end, position)
+    for (start, end), position in ranges:
+        while open_ranges and open_ranges[0][0] <= start:
+            heapq.heappop(open_ranges)
+        for _, other in open_ranges:
             if np.shares_memory(arrays[other], arrays[position]):
-                first, second = sorted((other, position))
-                if not _same_view(arrays[first], arrays[second]):
-                    raise ValueError(
-                        f"{label(first)} and {label(second)} must not overlap "
-                        "in memory unless they are the same view, got two views that "
-                        "share some of their elements"
-                    )
-                repeats[second] = repeats.get(first, first)
-        open_views.append((end, position))
-
-
-def _same_view(a: NDArray[Any], b: NDArray[Any]) -> bool:
-    return (
-        a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
-        and a.shape == b.shape
-        and a.strides == b.strides
-        and a.dtype == b.dtype
-    )
+                one, two = sorted((other, position))
+                raise ValueError(
+                    f"{label(one)} and {label(two)} must not overlap "
+                    "in memory unless they are the same view, got two views that "
+                    "share some of their elements"
+                )
+        heapq.heappush(open_ranges, (end, position))

@@ -217,8 +217,8 @@ def grads_cases(
     if allow_aliasing:
         seen: set[int] = set()
         for key, array in grads.items():
-            if id(array) in seen and draw(st.booleans()):
-                grads[key] = array[...]  # a new view of the very same elements
+            if id(array) in seen:
+                grads[key] = draw(st.sampled_from(_ALIASES))(array)
             seen.add(id(array))
     size = _measure(grads, measure)
     if relation == "any":
@@ -236,6 +236,33 @@ def grads_cases(
         margin = 1 + 64 * relative_tolerance(grads.values())
         threshold = min((size + EPS) * margin * draw(st.floats(1.0, 4.0)), FLOAT64_MAX)
     return GradsCase(grads=grads, threshold=threshold)
+
+
+def _through_interface(array: NDArray[Any]) -> NDArray[Any]:
+    """A view of ``array``'s very same elements with no base in common with it.
+
+    It is what ``np.frombuffer``, ``shared_memory`` or ``np.ctypeslib`` give:
+    an array over an address, whose base is some other object.
+    """
+    interface = dict(array.__array_interface__)
+    interface["strides"] = array.strides  # None for contiguous arrays otherwise
+    return np.asarray(_Interface(interface, keep_alive=array))
+
+
+class _Interface:
+    """An object exposing memory through ``__array_interface__`` only."""
+
+    def __init__(self, interface: dict[str, Any], *, keep_alive: object) -> None:
+        self.__array_interface__ = interface
+        self._keep_alive = keep_alive
+
+
+_ALIASES: tuple[Callable[[NDArray[Any]], NDArray[Any]], ...] = (
+    lambda array: array,  # the very same object
+    lambda array: array[...],  # a new view of the very same elements
+    _through_interface,
+)
+"""Ways an earlier entry's elements stand under another key."""
 
 
 def _measure(grads: dict[str, NDArray[Any]], measure: Measure) -> float:
