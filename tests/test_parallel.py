@@ -1,5 +1,9 @@
 """Sharing a pass among threads changes nothing but the time it takes."""
 
+import _thread
+import threading
+import time
+
 import numpy as np
 import pytest
 from numpy.typing import NDArray
@@ -77,3 +81,61 @@ def test_parallel_forked_child_makes_a_new_pool() -> None:
     assert parallel._pool is not None
     parallel._forget_threads()
     assert parallel._pool is None
+
+
+def _interrupted_run(monkeypatch: pytest.MonkeyPatch) -> tuple[list[int], list[int]]:
+    """Interrupt the caller while a second thread still works on its piece.
+
+    Returns the pieces written when the interrupt reached the caller, and a
+    second later.
+    """
+    monkeypatch.setattr(parallel, "_WORKERS", 2)
+    monkeypatch.setattr(parallel, "_MIN_PARALLEL", 0)
+    monkeypatch.setattr(parallel, "_pool", None)
+    written: list[int] = []
+    started = threading.Event()
+
+    def work(piece: NDArray[np.floating]) -> None:
+        if piece[0] == 0:
+            started.wait()
+            _thread.interrupt_main()
+            return
+        started.set()
+        time.sleep(0.3)  # the interrupt arrives in the meantime
+        written.append(int(piece[0]))
+
+    pieces = [np.array([float(i)]) for i in range(2)]
+    with pytest.raises(KeyboardInterrupt):
+        run_pieces(work, pieces)
+    at_raise = list(written)
+    time.sleep(1.0)
+    return at_raise, written
+
+
+def test_regression_no_thread_writes_after_an_interrupt_reached_the_caller(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    at_raise, later = _interrupted_run(monkeypatch)
+    assert later == at_raise == [1]
+
+
+def test_parallel_error_in_a_thread_waits_for_the_others(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(parallel, "_WORKERS", 2)
+    monkeypatch.setattr(parallel, "_MIN_PARALLEL", 0)
+    monkeypatch.setattr(parallel, "_pool", None)
+    finished: list[int] = []
+    started = threading.Event()
+
+    def work(piece: NDArray[np.floating]) -> None:
+        if piece[0] == 0:
+            started.wait()
+            raise MemoryError("piece 0")
+        started.set()
+        time.sleep(0.2)
+        finished.append(int(piece[0]))
+
+    with pytest.raises(MemoryError, match="piece 0"):
+        run_pieces(work, [np.array([0.0]), np.array([1.0])])
+    assert finished == [1]

@@ -14,8 +14,8 @@ References:
 import contextvars
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from typing import Any, TypeVar
 
 from gradclip._typing import GradArray
 
@@ -62,15 +62,35 @@ def run_pieces(
 
     Each piece runs in a copy of the caller's context, so that settings such
     as ``np.errstate`` hold in the threads as they do in the caller.
+
+    Whatever is raised, in a thread or in the caller (``KeyboardInterrupt``),
+    reaches the caller only after every piece has finished or been
+    cancelled: no thread touches the arrays once this has returned or raised.
+    A piece is always run in full, so each element is either done or not.
     """
     if _WORKERS == 1 or len(pieces) < 2 or sum(p.size for p in pieces) < _MIN_PARALLEL:
         return [function(piece) for piece in pieces]
-    contexts = [contextvars.copy_context() for _ in pieces]
-    return list(
-        _threads().map(
-            lambda context, piece: context.run(function, piece), contexts, pieces
-        )
-    )
+    pool = _threads()
+    futures: list[Future[T]] = []
+    try:
+        for piece in pieces:
+            futures.append(pool.submit(contextvars.copy_context().run, function, piece))
+        return [future.result() for future in futures]
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        _wait_for(futures)
+        raise
+
+
+def _wait_for(futures: Sequence[Future[Any]]) -> None:
+    """Wait until no future runs; a second interrupt does not cut the wait short."""
+    while True:
+        try:
+            wait(futures)
+        except BaseException:  # the first exception is the one raised
+            continue
+        return
 
 
 def _threads() -> ThreadPoolExecutor:
