@@ -11,6 +11,7 @@ from numpy.typing import NDArray
 import gradclip._parallel as parallel
 from gradclip import clip_grads, global_norm
 from gradclip._parallel import run_pieces, split
+from gradclip._typing import GradArray
 
 
 def _gradients() -> list[NDArray[np.floating]]:
@@ -95,7 +96,7 @@ def _interrupted_run(monkeypatch: pytest.MonkeyPatch) -> tuple[list[int], list[i
     written: list[int] = []
     started = threading.Event()
 
-    def work(piece: NDArray[np.floating]) -> None:
+    def work(piece: GradArray) -> None:
         if piece[0] == 0:
             started.wait()
             _thread.interrupt_main()
@@ -128,7 +129,7 @@ def test_parallel_error_in_a_thread_waits_for_the_others(
     finished: list[int] = []
     started = threading.Event()
 
-    def work(piece: NDArray[np.floating]) -> None:
+    def work(piece: GradArray) -> None:
         if piece[0] == 0:
             started.wait()
             raise MemoryError("piece 0")
