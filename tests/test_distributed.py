@@ -1,0 +1,310 @@
+"""gradclip.distributed under ``mpiexec -n 1``, ``-n 2`` and ``-n 4``.
+
+Each world size runs tests/distributed_worker.py once, as a subprocess with a
+timeout (a hang fails the test instead of the suite); the tests compare what
+every rank wrote. Skipped, with the reason, where mpi4py or mpiexec is
+missing (``pip install -e '.[mpi]'``).
+"""
+
+import importlib.util
+import json
+import math
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from tests.distributed_worker import (
+    MAX_NORM,
+    NORM_TYPES,
+    SHARDINGS,
+    Array,
+    digest,
+    gradient_sets,
+    shard_of,
+)
+
+import gradclip
+
+WORLD_SIZES = (1, 2, 4)
+_WORKER = Path(__file__).with_name("distributed_worker.py")
+_TIMEOUT = 120
+"""Seconds for one world size's run; a run takes a few seconds on 2 cores."""
+
+Runs = dict[int, list[dict[str, Any]]]
+
+
+def _mpiexec() -> str | None:
+    """The mpiexec beside this Python (a venv's, from the mpich wheel), else PATH's."""
+    beside = Path(sys.executable).with_name("mpiexec")
+    return str(beside) if beside.exists() else shutil.which("mpiexec")
+
+
+def _skip_reason() -> str | None:
+    if importlib.util.find_spec("mpi4py") is None:
+        return "mpi4py is not installed (pip install -e '.[mpi]')"
+    if _mpiexec() is None:
+        return "no mpiexec beside sys.executable or on PATH (pip install mpich)"
+    return None
+
+
+pytestmark = pytest.mark.skipif(_skip_reason() is not None, reason=str(_skip_reason()))
+
+
+def _run_world(mpiexec: str, size: int, out: Path) -> list[dict[str, Any]]:
+    """Run the worker on ``size`` ranks; kill the whole group if it hangs."""
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    command = [mpiexec, "-n", str(size), sys.executable, str(_WORKER), str(out)]
+    with subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        start_new_session=True,
+    ) as process:
+        try:
+            output, _ = process.communicate(timeout=_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            pytest.fail(f"mpiexec -n {size} did not finish in {_TIMEOUT} s: a hang")
+    assert process.returncode == 0, f"mpiexec -n {size} failed:\n{output}"
+    return [json.loads((out / f"rank{rank}.json").read_text()) for rank in range(size)]
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
+    """Every rank's results, per world size."""
+    mpiexec = _mpiexec()
+    assert mpiexec is not None
+    return {
+        size: _run_world(mpiexec, size, tmp_path_factory.mktemp(f"n{size}"))
+        for size in WORLD_SIZES
+    }
+
+
+@pytest.fixture(scope="module")
+def sets() -> dict[str, list[Array]]:
+    return gradient_sets()
+
+
+def _observations(runs: Runs, name: str, p: float) -> list[tuple[int, int, str, Any]]:
+    """``(size, rank, sharding, result)`` of one set and norm type, everywhere."""
+    return [
+        (size, rank, sharding, result["agreement"][f"{name}/{sharding}/{p}"])
+        for size, ranks in runs.items()
+        for rank, result in enumerate(ranks)
+        for sharding in SHARDINGS
+    ]
+
+
+def _cases() -> list[tuple[str, float]]:
+    return [(name, p) for name in gradient_sets() for p in NORM_TYPES]
+
+
+@pytest.mark.parametrize(("name", "p"), _cases())
+def test_distributed_norm_identical_everywhere(runs: Runs, name: str, p: float) -> None:
+    """One norm, to the bit, on every rank, world size and sharding."""
+    seen = {(r["norm"], r["clip"]) for *_, r in _observations(runs, name, p)}
+    assert len(seen) == 1, seen
+    ((norm, clipped),) = seen
+    assert norm == clipped
+
+
+@pytest.mark.parametrize(("name", "p"), _cases())
+def test_distributed_clipped_arrays_identical_everywhere(
+    runs: Runs, sets: dict[str, list[Array]], name: str, p: float
+) -> None:
+    """Each array is held by exactly one rank and comes out the same wherever held."""
+    count = len(sets[name])
+    digests: dict[str, set[str]] = {}
+    for size, rank, sharding, result in _observations(runs, name, p):
+        held = [f"g{i}" for i in shard_of(sharding, count, size, rank)]
+        assert sorted(result["digests"]) == sorted(held)
+        for key, value in result["digests"].items():
+            digests.setdefault(key, set()).add(value)
+    assert sorted(digests) == sorted(f"g{i}" for i in range(count))
+    assert all(len(values) == 1 for values in digests.values()), digests
+
+
+def _reference_norm(arrays: list[Array], p: float) -> float:
+    """An independent norm: float64 parts scaled by a power of two, then fsum."""
+    parts = [
+        np.ascontiguousarray(
+            a, dtype=np.complex128 if a.dtype.kind == "c" else np.float64
+        )
+        for a in arrays
+    ]
+    flat = np.concatenate([np.abs(part).ravel() for part in parts])
+    largest = float(flat.max())
+    if p == math.inf or largest == 0:
+        return largest
+    shift = math.frexp(largest)[1]
+    scaled = np.ldexp(flat, -shift)
+    if p == 2:
+        reals = np.concatenate([part.view(np.float64).ravel() for part in parts])
+        root = math.sqrt(math.fsum(np.square(np.ldexp(reals, -shift)).tolist()))
+    else:
+        root = math.fsum(np.power(scaled, p).tolist()) ** (1 / p)
+    try:
+        return math.ldexp(root, shift)
+    except OverflowError:
+        return math.inf
+
+
+_BOUND = {"mixed": 1e-6, "batch_free": 1e-6}
+"""Documented relative bounds where float32 or float16 data is present; 1e-12 else."""
+
+
+@pytest.mark.parametrize(("name", "p"), _cases())
+def test_distributed_norm_within_documented_bound(
+    runs: Runs, sets: dict[str, list[Array]], name: str, p: float
+) -> None:
+    """The norm is within the single-process bound of an independent reference."""
+    norm = float.fromhex(runs[1][0]["agreement"][f"{name}/round_robin/{p}"]["norm"])
+    expected = _reference_norm(sets[name], p)
+    if math.isinf(expected):
+        assert norm == math.inf
+    else:
+        assert math.isfinite(norm)
+        assert abs(norm - expected) <= _BOUND.get(name, 1e-12) * expected
+
+
+def test_distributed_rounds_the_sum_once(
+    runs: Runs, sets: dict[str, list[Array]]
+) -> None:
+    """With exact squares, the 2-norm is the root of the exact sum rounded once.
+
+    Rounding any rank's part of the sum first gives 1.5 (see the worker's
+    ``rounding`` set).
+    """
+    norm = float.fromhex(runs[4][0]["agreement"]["rounding/round_robin/2.0"]["norm"])
+    assert norm == _reference_norm(sets["rounding"], 2.0) == 1.5 + 2.0**-52
+
+
+@pytest.mark.parametrize(("name", "p"), _cases())
+def test_distributed_matches_single_process(
+    runs: Runs, sets: dict[str, list[Array]], name: str, p: float
+) -> None:
+    """Every rank scales by the factor single-process clipping gives for that norm.
+
+    The p-norms and the largest value equal single-process ``global_norm``
+    to the bit, and so does the 2-norm where single-process batches nothing;
+    elsewhere the 2-norm is checked against its bound above.
+    """
+    result = runs[2][1]["agreement"][f"{name}/round_robin/{p}"]
+    norm = float.fromhex(result["norm"])
+    arrays = [a.copy() for a in sets[name]]
+    if p != 2 or name in {"batch_free", "huge", "tiny", "beyond"}:
+        assert gradclip.global_norm(arrays, norm_type=p) == norm
+    if math.isfinite(norm):
+        gradclip.clip_grads_with_norm(arrays, MAX_NORM, norm)
+    else:
+        gradclip.clip_grads(arrays, MAX_NORM, norm_type=p)
+    expected = {f"g{i}": digest(a) for i, a in enumerate(arrays)}
+    for sharding in SHARDINGS:
+        for ranks in runs.values():
+            for rank in ranks:
+                for key, value in rank["agreement"][f"{name}/{sharding}/{p}"][
+                    "digests"
+                ].items():
+                    assert value == expected[key], (sharding, key)
+
+
+def _faults(runs: Runs, case: str) -> list[tuple[int, int, dict[str, Any]]]:
+    return [
+        (size, rank, result["faults"][case])
+        for size, ranks in runs.items()
+        for rank, result in enumerate(ranks)
+    ]
+
+
+_BAD_INPUT = [
+    "dtype",
+    "read_only",
+    "nan",
+    "inf",
+    "nan_p3",
+    "nan_max",
+    "max_norm",
+    "eps",
+    "norm_type",
+    "flag",
+    "global_norm_type",
+    "not_a_mapping",
+]
+
+
+@pytest.mark.parametrize("case", _BAD_INPUT)
+def test_distributed_bad_input_on_one_rank_stops_every_rank(
+    runs: Runs, case: str
+) -> None:
+    """The rank at fault raises its usual error; every other rank raises its kind,
+    naming that rank; no rank writes anything."""
+    for size, rank, outcome in _faults(runs, case):
+        bad = size - 1
+        assert outcome["unchanged"], (size, rank)
+        assert "value" not in outcome, (size, rank)
+        if rank == bad:
+            assert outcome["single"] is not None
+            assert outcome["error"] == outcome["single"]
+        else:
+            kind, message = runs[size][bad]["faults"][case]["single"]
+            assert outcome["single"] is None
+            assert outcome["error"] == [
+                kind,
+                f"rank {bad} raised {kind}, so every rank stopped: {message}",
+            ]
+
+
+@pytest.mark.parametrize(("case", "value"), [("nan_skip", "nan"), ("inf_skip", "inf")])
+def test_distributed_nonfinite_skips_on_every_rank(
+    runs: Runs, case: str, value: str
+) -> None:
+    """With error_if_nonfinite=False every rank returns the same non-finite
+    norm and none writes."""
+    for _, _, outcome in _faults(runs, case):
+        assert outcome == {"value": value, "unchanged": True, "single": None}
+
+
+@pytest.mark.parametrize(
+    ("case", "name", "low", "high"),
+    [
+        ("max_norm_differs", "max_norm", 1.0, 2.0),
+        ("norm_type_differs", "norm_type", 1.0, 2.0),
+    ],
+)
+def test_distributed_settings_must_agree(
+    runs: Runs, case: str, name: str, low: float, high: float
+) -> None:
+    """Valid settings that differ between ranks stop every rank alike."""
+    for size, _, outcome in _faults(runs, case):
+        if size == 1:
+            assert "value" in outcome
+            continue
+        assert outcome["unchanged"]
+        assert outcome["error"] == [
+            "ValueError",
+            f"{name} must be the same on every rank, got {name} from {low} to {high}",
+        ]
+
+
+def test_distributed_two_ranks_at_fault(runs: Runs) -> None:
+    """Each rank at fault raises its own error; the others name both, with the
+    first one's error."""
+    for size, rank, outcome in _faults(runs, "two_ranks"):
+        assert outcome["unchanged"]
+        if rank in {0, size - 1}:
+            assert outcome["error"] == outcome["single"]
+            continue
+        kind, message = runs[size][0]["faults"]["two_ranks"]["single"]
+        assert outcome["error"] == [
+            kind,
+            f"ranks 0, {size - 1} raised {kind}, so every rank stopped: {message}",
+        ]
