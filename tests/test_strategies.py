@@ -333,6 +333,7 @@ def test_gradient_arrays_allow_infinity_alone_adds_no_nan(a: GradArray) -> None:
 @given(gradient_arrays(allow_noncontiguous=False))
 def test_gradient_arrays_without_noncontiguous_are_c_contiguous(a: GradArray) -> None:
     assert a.flags.c_contiguous
+    assert a.flags.aligned
 
 
 @pytest.mark.parametrize(
@@ -352,6 +353,7 @@ def test_gradient_arrays_without_noncontiguous_are_c_contiguous(a: GradArray) ->
         pytest.param(
             lambda a: a.ndim == 3 and a.size > 1 and a.base is not None, id="view"
         ),
+        pytest.param(lambda a: not a.flags.aligned, id="unaligned"),
     ],
 )
 def test_gradient_arrays_reaches_noncontiguous_layouts(

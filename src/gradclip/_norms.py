@@ -273,25 +273,30 @@ def _chunks(array: GradArray, view_size: int = CHUNK) -> Iterator[GradArray]:
     Slices of a contiguous array have at most ``view_size`` elements; copies
     of a non-contiguous one at most ``CHUNK``.
 
-    float16 comes as float32. Contiguous arrays are sliced without copying;
-    others are copied chunk by chunk through NumPy's buffered iterator.
+    float16 comes as float32. Contiguous aligned arrays are sliced without
+    copying; others (unaligned ones too) are copied chunk by chunk through
+    NumPy's buffered iterator.
     """
     dtype = _chunk_dtype(array.dtype)
-    if array.dtype == dtype and (array.flags.c_contiguous or array.flags.f_contiguous):
+    if (
+        array.dtype == dtype
+        and array.flags.aligned  # BLAS would copy an unaligned slice whole
+        and (array.flags.c_contiguous or array.flags.f_contiguous)
+    ):
         flat = array.ravel(order="K")
         for start in range(0, flat.size, view_size):
             yield flat[start : start + view_size]
         return
-    iterator = np.nditer(
+    iterator = np.nditer(  # type: ignore[call-overload]  # the stubs lack "contig"
         array,
         flags=["external_loop", "buffered", "zerosize_ok"],
+        op_flags=["readonly", "aligned", "contig"],
         op_dtypes=[dtype],
         casting="safe",
         buffersize=CHUNK,
         order="K",
     )
-    for chunk in iterator:
-        yield np.ascontiguousarray(chunk)
+    yield from iterator
 
 
 def _chunk_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:

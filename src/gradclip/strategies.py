@@ -60,8 +60,14 @@ __all__ = [
 
 _K = TypeVar("_K", bound=Hashable)
 
-_Layout: TypeAlias = Literal["C", "F", "strided", "transposed"]
-_NONCONTIGUOUS_LAYOUTS: tuple[_Layout, ...] = ("C", "F", "strided", "transposed")
+_Layout: TypeAlias = Literal["C", "F", "strided", "transposed", "unaligned"]
+_NONCONTIGUOUS_LAYOUTS: tuple[_Layout, ...] = (
+    "C",
+    "F",
+    "strided",
+    "transposed",
+    "unaligned",
+)
 _STEPS = (2, -1, -2, 3)
 """Slice steps for strided views; each makes a view that is not C-contiguous."""
 
@@ -311,7 +317,18 @@ def _laid_out_arrays(
         )
         return base.transpose(sorted(range(len(axes)), key=axes.__getitem__))
     array = draw(hnp.arrays(dtype, shape, elements=elements[dtype]))
+    if layout == "unaligned":
+        return _unaligned_copy(array)
     return array.copy(order="F") if layout == "F" else array
+
+
+def _unaligned_copy(array: GradArray) -> GradArray:
+    """A copy of ``array`` one byte into a ``bytearray``: not aligned for its dtype."""
+    buffer = bytearray(array.nbytes + 1)
+    copy = np.frombuffer(buffer, array.dtype, count=array.size, offset=1)
+    unaligned: GradArray = copy.reshape(array.shape)
+    unaligned[...] = array
+    return unaligned
 
 
 def gradient_arrays(
@@ -355,8 +372,10 @@ def gradient_arrays(
             dtypes, in either part).
         allow_noncontiguous: Also draw arrays that are not C-contiguous:
             Fortran-ordered copies, views with slice steps (including
-            negative ones), and transposed views, all of a larger base array.
-            When ``False`` every array is C-contiguous.
+            negative ones), and transposed views, all of a larger base array;
+            and copies at an odd address in a ``bytearray``, not aligned for
+            their dtype. When ``False`` every array is C-contiguous and
+            aligned.
 
     Returns:
         A strategy for writeable NumPy arrays, newly allocated for each draw.
