@@ -27,6 +27,16 @@ _COMMANDS = {
 _EXTRAS = {"hypothesis": "hypothesis"}
 """The extra that brings each optional module a subcommand may need."""
 
+_EPILOG = """\
+examples:
+  gradclip demo                                    the seed notebook's examples
+  gradclip verify clip mypackage.train:clip_grads  check your own clip_grads
+  gradclip verify net mypackage.model:TwoLayerNet  check your own TwoLayerNet
+  gradclip bench --quick                           a quick timing, in seconds
+
+Run 'gradclip COMMAND --help' for a command's own options."""
+"""Shown after the top-level help, as written (RawDescriptionHelpFormatter)."""
+
 _SIGPIPE_STATUS = 141
 """What a shell reports for a command ended by SIGPIPE (128 + 13)."""
 
@@ -52,8 +62,10 @@ def _dispatch(argv: list[str]) -> int:
     top = argparse.ArgumentParser(
         prog="gradclip",
         description="Exact in-place gradient clipping for NumPy, and the "
-        "invariants that check any implementation of it.",
-        epilog="Run 'gradclip COMMAND --help' for a command's own options.",
+        "invariants that check\nany implementation of it: gradclip's own, the "
+        "book's, or yours.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     top.add_argument("--version", action="version", version=f"gradclip {_version()}")
     subparsers = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
