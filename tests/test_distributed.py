@@ -33,6 +33,7 @@ import gradclip
 
 WORLD_SIZES = (1, 2, 4)
 _WORKER = Path(__file__).with_name("distributed_worker.py")
+_EXAMPLE = Path(__file__).parents[1] / "docs/examples/mpi_sharded_training.py"
 _TIMEOUT = 120
 """Seconds for one world size's run; a run takes a few seconds on 2 cores."""
 
@@ -56,37 +57,41 @@ def _skip_reason() -> str | None:
 pytestmark = pytest.mark.skipif(_skip_reason() is not None, reason=str(_skip_reason()))
 
 
-def _run_world(mpiexec: str, size: int, out: Path) -> list[dict[str, Any]]:
-    """Run the worker on ``size`` ranks; kill the whole group if it hangs."""
+def _mpirun(size: int, script: Path, *args: str) -> str:
+    """Run ``script`` on ``size`` ranks and return what it printed; a hang fails."""
+    mpiexec = _mpiexec()
+    assert mpiexec is not None
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
-    command = [mpiexec, "-n", str(size), sys.executable, str(_WORKER), str(out)]
+    command = [mpiexec, "-n", str(size), sys.executable, str(script), *args]
     with subprocess.Popen(
         command,
         stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        stderr=subprocess.PIPE,
         text=True,
         env=env,
         start_new_session=True,
     ) as process:
         try:
-            output, _ = process.communicate(timeout=_TIMEOUT)
+            output, errors = process.communicate(timeout=_TIMEOUT)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.communicate()
             pytest.fail(f"mpiexec -n {size} did not finish in {_TIMEOUT} s: a hang")
-    assert process.returncode == 0, f"mpiexec -n {size} failed:\n{output}"
-    return [json.loads((out / f"rank{rank}.json").read_text()) for rank in range(size)]
+    assert process.returncode == 0, f"mpiexec -n {size} failed:\n{output}{errors}"
+    return output
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
     """Every rank's results, per world size."""
-    mpiexec = _mpiexec()
-    assert mpiexec is not None
-    return {
-        size: _run_world(mpiexec, size, tmp_path_factory.mktemp(f"n{size}"))
-        for size in WORLD_SIZES
-    }
+    results: Runs = {}
+    for size in WORLD_SIZES:
+        out = tmp_path_factory.mktemp(f"n{size}")
+        _mpirun(size, _WORKER, str(out))
+        results[size] = [
+            json.loads((out / f"rank{rank}.json").read_text()) for rank in range(size)
+        ]
+    return results
 
 
 @pytest.fixture(scope="module")
@@ -308,3 +313,17 @@ def test_distributed_two_ranks_at_fault(runs: Runs) -> None:
             kind,
             f"ranks 0, {size - 1} raised {kind}, so every rank stopped: {message}",
         ]
+
+
+def test_distributed_example_prints_the_same_for_any_world_size() -> None:
+    """docs/examples/mpi_sharded_training.py: the same text for 1, 2 and 4 ranks."""
+    outputs = {size: _mpirun(size, _EXAMPLE) for size in WORLD_SIZES}
+    assert outputs[2] == outputs[1]
+    assert outputs[4] == outputs[1]
+    lines = outputs[1].splitlines()
+    assert len(lines) == 12
+    epochs = [line.split() for line in lines[1:-1]]
+    assert [int(fields[0]) for fields in epochs] == list(range(1, 11))
+    assert epochs[0][3] == "8/8"
+    losses = [float(fields[1]) for fields in epochs]
+    assert losses[-1] < losses[0]
