@@ -269,6 +269,36 @@ def fault_runs(comm: Any) -> dict[str, Any]:
     return results
 
 
+def bytes_runs(comm: Any) -> dict[str, int]:
+    """Bytes this rank hands to MPI per call, for few or many elements and arrays."""
+    from mpi4py import MPI
+
+    from gradclip import distributed
+
+    # Without mpi4py (mypy then sees MPI as Any) this subclasses Any.
+    class CountingComm(MPI.Intracomm):  # type: ignore[misc, unused-ignore]
+        sent = 0
+
+        def Allreduce(self, sendbuf: Any, recvbuf: Any, op: Any = MPI.SUM) -> None:
+            self.sent += np.asarray(sendbuf).nbytes
+            super().Allreduce(sendbuf, recvbuf, op)
+
+        def Iallreduce(self, sendbuf: Any, recvbuf: Any, op: Any = MPI.SUM) -> Any:
+            self.sent += np.asarray(sendbuf).nbytes
+            return super().Iallreduce(sendbuf, recvbuf, op)
+
+    counting = CountingComm(comm)
+    shapes = {"one": [(1,)], "million": [(1_000_000,)], "fifty": [(10,)] * 50}
+    results: dict[str, int] = {}
+    for name, sizes in shapes.items():
+        for p in NORM_TYPES:
+            shard = [np.ones(size) for size in sizes]
+            before = counting.sent
+            distributed.clip_grads(shard, MAX_NORM, counting, norm_type=p)
+            results[f"{name}/{p}"] = counting.sent - before
+    return results
+
+
 def main() -> None:
     """Run every scenario and write this rank's results."""
     from mpi4py import MPI
@@ -279,6 +309,7 @@ def main() -> None:
         "size": comm.size,
         "agreement": agreement_runs(comm, gradient_sets()),
         "faults": fault_runs(comm),
+        "bytes": bytes_runs(comm),
     }
     comm.Barrier()
     (out / f"rank{comm.rank}.json").write_text(json.dumps(results))

@@ -315,6 +315,16 @@ def test_distributed_two_ranks_at_fault(runs: Runs) -> None:
         ]
 
 
+def test_distributed_bytes_do_not_grow_with_elements_or_arrays(runs: Runs) -> None:
+    """Each rank hands MPI the same bytes per call for 1 or 1e6 elements, 1 or
+    50 arrays, and any world size: 1448, and 1352 more for a p-norm."""
+    for ranks in runs.values():
+        for rank in ranks:
+            for key, sent in rank["bytes"].items():
+                p = float(key.split("/")[1])
+                assert sent == (1448 if p in {2, math.inf} else 1448 + 1352), key
+
+
 def test_distributed_example_prints_the_same_for_any_world_size() -> None:
     """docs/examples/mpi_sharded_training.py: the same text for 1, 2 and 4 ranks."""
     outputs = {size: _mpirun(size, _EXAMPLE) for size in WORLD_SIZES}

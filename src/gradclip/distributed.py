@@ -29,9 +29,9 @@ tells every rank whether any rank refused its input, found NaN or inf, or was
 passed another ``max_norm``, ``norm_type``, ``eps`` or ``error_if_nonfinite``.
 Then either every rank scales or none does: a rank at fault raises the error
 the single-process function would, and the others raise the same kind of
-error naming the rank at fault. An exchange costs the same bytes whatever the
-number of elements: 1448 bytes sent per rank per call (two exchanges for a
-p-norm other than 2 and inf, which needs the global largest value first).
+error naming the rank at fault. A call hands MPI 1448 bytes per rank whatever
+the number of elements, arrays or ranks, and 1352 more for a p-norm other
+than 2 and inf, which needs the global largest value before its sum.
 
 Every rank must call with the same communicator, in the same order as its
 other collective calls; a ``comm`` that is not an MPI communicator is refused
