@@ -744,3 +744,51 @@ def test_clip_grads_refuses_masked_arrays() -> None:
     masked = np.ma.array([3.0, 4.0, 100.0], mask=[False, False, True])
     with pytest.raises(TypeError, match=r"grads\['m'\] must be a plain NumPy array"):
         clip_grads({"m": masked}, 1.0)
+
+
+# Regressions at the edges: complex extremes, shared buffers, odd arrays.
+
+
+def _exact_complex_p_norm(values: list[complex], p: float) -> float:
+    """The p-norm of complex values, each modulus taken in exact rationals."""
+    squares = [Fraction(z.real) ** 2 + Fraction(z.imag) ** 2 for z in values]
+    scale = 1 << 200
+    moduli = [Fraction(math.isqrt(int(s * scale * scale)), scale) for s in squares]
+    if p == math.inf:
+        return float(max(moduli))
+    return float(sum(m ** int(p) for m in moduli) ** Fraction(1, int(p)))
+
+
+@pytest.mark.parametrize(
+    ("dtype", "part"),
+    [(np.complex64, 3e38), (np.complex128, 1.5e308)],
+    ids=["complex64", "complex128"],
+)
+def test_regression_complex_parts_near_the_dtype_max_overflowed_the_norm(
+    dtype: type[Any], part: float
+) -> None:
+    """|z| was computed in the array's own precision and overflowed to inf."""
+    part = float(np.array(part, dtype).real)  # 3e38 as a float32
+    exact = math.hypot(part, part)  # beyond float64 for complex128: inf
+    assert global_norm([np.array([part + part * 1j], dtype)]) == exact
+    for p in (1, 3, math.inf):
+        assert global_norm([np.array([part + part * 1j], dtype)], norm_type=p) == (
+            pytest.approx(exact, rel=1e-6, abs=0)
+        )
+    for strict in (True, False):
+        grads = {"z": np.array([part + part * 1j], dtype)}
+        assert clip_grads(grads, 1.0, error_if_nonfinite=strict) == exact
+        np.testing.assert_allclose(grads["z"], [(1 + 1j) / math.sqrt(2)], rtol=1e-6)
+
+
+@pytest.mark.parametrize("norm_type", [1.0, 2.0, 3.0, math.inf])
+def test_regression_tiny_complex64_moduli_lost_their_precision(
+    norm_type: float,
+) -> None:
+    """|1.4e-45 + 1.4e-45j| rounded to a complex64 subnormal was 29% off."""
+    values = [1.4e-45 + 1.4e-45j, -2.8e-45 + 0j, 4.2e-45 - 1.4e-45j]
+    array = np.array(values, np.complex64)
+    exact = _exact_complex_p_norm([complex(z) for z in array], norm_type)
+    assert global_norm([array], norm_type=norm_type) == pytest.approx(
+        exact, rel=1e-6, abs=0
+    )

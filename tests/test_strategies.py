@@ -298,6 +298,18 @@ def test_gradient_arrays_allow_huge_reaches_overflowing_squares(dtype: type) -> 
     _reaches(strategy, _square_overflows)
 
 
+@pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
+def test_gradient_arrays_allow_huge_reaches_moduli_beyond_the_dtype(
+    dtype: type,
+) -> None:
+    """Both parts near the dtype's max: a modulus its own precision overflows."""
+    half = float(np.finfo(dtype).max) / math.sqrt(2)
+    _reaches(
+        gradient_arrays(dtypes=[dtype], allow_huge=True),
+        lambda a: bool(((np.abs(a.real) > half) & (np.abs(a.imag) > half)).any()),
+    )
+
+
 @checked
 @given(gradient_arrays(dtypes=_SUPPORTED, allow_subnormal=True, allow_huge=True))
 def test_gradient_arrays_extremes_stay_finite_by_default(a: GradArray) -> None:

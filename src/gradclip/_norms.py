@@ -19,6 +19,12 @@ infinite, NaN or too small to be exact, that array is read again scaled by a
 power of two, and the norm is kept as ``mantissa * 2**exponent``: a norm beyond
 the float64 range still gives the right clipping factor.
 
+A complex element counts by its modulus: the 2-norm sums the squares of its
+parts; other p-norms take moduli in float64 after scaling by a power of two
+set by the largest part, so that neither parts near the dtype's largest value
+(``3e38+3e38j`` in complex64, whose modulus it cannot hold) nor subnormal
+parts lose anything.
+
 References:
     Blue, "A portable Fortran program to find the Euclidean norm of a
     vector", ACM TOMS 4(1), 1978 (scaling against overflow and underflow).
@@ -117,9 +123,12 @@ def norm(arrays: Sequence[GradArray], norm_type: float) -> ScaledNorm:
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         if norm_type == 2:
             return _two_norm(arrays)
-        largest = _max_abs(arrays)
-        if norm_type == math.inf or largest == 0 or not math.isfinite(largest):
-            return ScaledNorm(largest)
+        part = _largest_part(arrays)
+        if part == 0 or not math.isfinite(part):
+            return ScaledNorm(part)
+        largest = _largest_modulus(arrays, part)
+        if norm_type == math.inf:
+            return largest
         return _p_norm(arrays, norm_type, largest)
 
 
@@ -167,7 +176,7 @@ def _sum_of_squares(array: GradArray) -> tuple[float, int]:
     )
     if _is_exact(fast, _work_dtype(array.dtype)):
         return fast, 0
-    largest = _max_abs([array])
+    largest = _largest_part([array])
     if largest == 0 or not math.isfinite(largest):
         return largest * largest, 0
     exponent = _scale_exponent(largest)
@@ -195,13 +204,43 @@ def _is_exact(total: float, dtype: np.dtype[Any]) -> bool:
     return _FAST_SUM_MIN[dtype] <= total < math.inf
 
 
-def _max_abs(arrays: Sequence[GradArray]) -> float:
+def _largest_part(arrays: Sequence[GradArray]) -> float:
+    """The largest magnitude of any real or imaginary part: always finite for
+    finite input, where a complex modulus may overflow."""
     return _nan_or_max(
-        float(np.max(np.abs(chunk)))
+        float(np.max(np.abs(_as_real(chunk))))
         for array in arrays
         for chunk in _chunks(array)
         if chunk.size
     )
+
+
+def _largest_modulus(arrays: Sequence[GradArray], part: float) -> ScaledNorm:
+    """The largest ``|x|``, given the largest part, finite and nonzero.
+
+    Real magnitudes are exact: the largest part is the answer. Complex moduli
+    are taken in float64 after scaling by a power of two that brings the
+    largest part near 1, so that they neither overflow nor lose the precision
+    of subnormals (Blue 1978).
+    """
+    if all(array.dtype.kind == "f" for array in arrays):
+        return ScaledNorm(part)
+    shift = _scale_exponent(part)
+    largest = max(
+        float(np.max(_moduli(chunk, shift)))
+        for array in arrays
+        for chunk in _chunks(array)
+        if chunk.size
+    )
+    return ScaledNorm(largest, shift)
+
+
+def _moduli(chunk: GradArray, shift: int) -> NDArray[np.float64]:
+    """``|chunk| * 2**-shift`` in float64, each modulus rounded once."""
+    scale = math.ldexp(1.0, -shift)
+    if chunk.dtype.kind == "c":
+        return np.abs(np.multiply(chunk, scale, dtype=np.complex128))
+    return np.multiply(np.abs(chunk), scale, dtype=np.float64)
 
 
 def _nan_or_max(values: Iterable[float]) -> float:
@@ -213,7 +252,7 @@ def _nan_or_max(values: Iterable[float]) -> float:
 
 
 def _p_norm(
-    arrays: Sequence[GradArray], norm_type: float, largest: float
+    arrays: Sequence[GradArray], norm_type: float, largest: ScaledNorm
 ) -> ScaledNorm:
     """Return ``largest * (sum |x / largest|**p)**(1/p)``: no overflow for any p.
 
@@ -221,15 +260,20 @@ def _p_norm(
     underflow however large p is; terms that do underflow are below 2**-1074
     of it.
     """
-    terms = power_sums(arrays, norm_type, largest)
-    mantissa, exponent = math.frexp(largest)
-    return ScaledNorm(mantissa * math.fsum(terms) ** (1 / norm_type), exponent)
+    terms = power_sums(arrays, norm_type, largest.mantissa, largest.exponent)
+    mantissa, exponent = math.frexp(largest.mantissa)
+    return ScaledNorm(
+        mantissa * math.fsum(terms) ** (1 / norm_type), exponent + largest.exponent
+    )
 
 
 def power_sums(
-    arrays: Sequence[GradArray], norm_type: float, largest: float
+    arrays: Sequence[GradArray], norm_type: float, largest: float, exponent: int = 0
 ) -> list[float]:
     """Return the sums of ``|x / largest|**norm_type``, one per chunk of each array.
+
+    ``largest`` stands for ``largest * 2**exponent``, for a complex modulus
+    beyond the float64 range.
 
     Each sum depends on its own chunk and ``largest`` alone, so that
     ``gradclip.distributed`` can add them up exactly across processes. Like
@@ -239,7 +283,8 @@ def power_sums(
     terms: list[float] = []
     for array in arrays:
         for chunk in _chunks(array):
-            scaled = np.divide(np.abs(chunk), largest, dtype=np.float64)
+            scaled = _moduli(chunk, exponent)
+            np.divide(scaled, largest, out=scaled)
             terms.append(float(np.add.reduce(np.power(scaled, norm_type, out=scaled))))
     return terms
 
@@ -258,8 +303,14 @@ def square_sums(arrays: Sequence[GradArray]) -> list[tuple[float, int]]:
 
 
 def max_abs(arrays: Sequence[GradArray]) -> float:
-    """Return the largest absolute value of all elements, NaN if any is NaN."""
-    return _max_abs(arrays)
+    """Return the largest absolute value of all elements, NaN if any is NaN.
+
+    A complex modulus beyond the float64 range is inf.
+    """
+    part = _largest_part(arrays)
+    if part == 0 or not math.isfinite(part):
+        return part
+    return float(_largest_modulus(arrays, part))
 
 
 def _scale_exponent(largest: float) -> int:

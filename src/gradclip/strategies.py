@@ -276,15 +276,36 @@ def _elements(
         bands.append(_magnitudes(dtype, *subnormals, subnormal=True))
     if allow_huge:
         largest = real.type(_SQUARE_SAFE_MAX[real])
-        overflowing = np.nextafter(largest, real.type(math.inf))
-        bands.append(
-            _magnitudes(dtype, float(overflowing), float(info.max), subnormal=False)
-        )
+        overflowing = float(np.nextafter(largest, real.type(math.inf)))
+        huge = _magnitudes(real, overflowing, float(info.max), subnormal=False)
+        if dtype.kind == "c":
+            # Parts, not the modulus, reach the dtype's largest value: the
+            # modulus of such a number is beyond the dtype's range.
+            other = st.one_of(
+                st.just(0.0), _magnitudes(real, *ordinary, subnormal=False), huge
+            )
+            huge = _complex_from_parts(dtype, huge, other)
+        bands.append(huge)
     if allow_nan:
         bands.append(st.sampled_from(_NON_FINITE[dtype.kind, True]))
     if allow_infinity:
         bands.append(st.sampled_from(_NON_FINITE[dtype.kind, False]))
     return st.one_of(bands)
+
+
+def _complex_from_parts(
+    dtype: np.dtype[Any],
+    first: st.SearchStrategy[Any],
+    second: st.SearchStrategy[Any],
+) -> st.SearchStrategy[Any]:
+    """Return complex ``dtype`` values with one part from ``first``, one from
+    ``second``, either way round."""
+    pairs = st.tuples(first, second, st.booleans())
+    return pairs.map(
+        lambda pair: dtype.type(
+            complex(pair[1], pair[0]) if pair[2] else complex(pair[0], pair[1])
+        )
+    )
 
 
 @st.composite
@@ -366,7 +387,9 @@ def gradient_arrays(
             modulus below the smallest normal number).
         allow_huge: Also draw values whose squares overflow the dtype, up to
             its largest finite value: above 255.875 for float16, about 1.8e19
-            for float32 and 1.3e154 for float64.
+            for float32 and 1.3e154 for float64. For complex dtypes a part is
+            that large, and the other may be too, so that the modulus can
+            exceed the dtype's range (``3e38+3e38j`` in complex64).
         allow_nan: Also draw NaN (for complex dtypes, in either part).
         allow_infinity: Also draw positive and negative infinity (for complex
             dtypes, in either part).

@@ -42,6 +42,7 @@ __all__ = [
     "bad_cases",
     "copy_grads",
     "culprit_cases",
+    "edge_cases",
     "factor_cases",
     "float_norm",
     "grads_cases",
@@ -170,8 +171,14 @@ EXTREME = gradient_arrays(
 )
 """From subnormals to values whose squares overflow, in every real dtype."""
 
-COMPLEX = gradient_arrays(dtypes=["float32", "complex64", "complex128"])
-"""Complex arrays, whose elements count by their modulus, among real ones."""
+COMPLEX = gradient_arrays(
+    dtypes=["float32", "complex64", "complex128"],
+    allow_subnormal=True,
+    allow_huge=True,
+)
+"""Complex arrays, whose elements count by their modulus, among real ones:
+from subnormal moduli to parts at the dtype's largest value, whose modulus
+exceeds the dtype's range."""
 
 HALF = gradient_arrays(dtypes=["float16"], allow_subnormal=True)
 """float16 arrays, whose rounding is coarse enough to see a second one."""
@@ -319,6 +326,56 @@ def factor_cases(draw: st.DrawFn) -> GradsCase:
         scale = draw(st.sampled_from([2.0**-135, 2.0**-1040]))
         case = GradsCase(grads=case.grads, threshold=case.threshold * scale)
     return case
+
+
+_EVERY_DTYPE = gradient_arrays(
+    dtypes=["float16", "float32", "float64", "complex64", "complex128"],
+    allow_noncontiguous=False,
+)
+
+
+@st.composite
+def edge_cases(draw: st.DrawFn) -> GradsCase:
+    """Draw gradients scaled wholly to one edge of their dtypes' range.
+
+    Each array of any dtype is scaled by a power of two so that its largest
+    real or imaginary part lies among the subnormals, or, in another case,
+    within a factor 256 of the dtype's largest value: there a norm or a
+    modulus taken in the array's own precision underflows or overflows.
+    """
+    tiny = draw(st.booleans())
+
+    @st.composite
+    def at_edge(draw: st.DrawFn) -> NDArray[Any]:
+        array: NDArray[Any] = draw(_EVERY_DTYPE)
+        info = np.finfo(array.dtype)
+        if tiny:
+            low = math.frexp(float(info.smallest_subnormal))[1]
+            high = math.frexp(float(info.smallest_normal))[1] - 1
+        else:
+            high = math.frexp(float(info.max))[1]
+            low = high - 8
+        return _at_edge(array, draw(st.integers(low, high)))
+
+    return draw(grads_cases(at_edge()))
+
+
+def _at_edge(array: NDArray[Any], exponent: int) -> NDArray[Any]:
+    """Scale ``array`` by a power of two so that its largest part is
+    ``m * 2**exponent`` with ``0.5 <= m < 1`` (rounded among subnormals)."""
+    parts = [array.real, array.imag] if array.dtype.kind == "c" else [array]
+    largest = max(float(np.max(np.abs(part), initial=0.0)) for part in parts)
+    if largest == 0:
+        return array
+    shift = exponent - math.frexp(largest)[1]
+    scaled = np.empty_like(array)
+    with np.errstate(under="ignore"):
+        if array.dtype.kind == "c":
+            scaled.real = np.ldexp(array.real, shift)
+            scaled.imag = np.ldexp(array.imag, shift)
+        else:
+            scaled[...] = np.ldexp(array, shift)
+    return scaled
 
 
 LARGE = (1 << 16, 1 << 20, 1 << 22)

@@ -21,6 +21,7 @@ __all__ = [
     "assert_exact_norm",
     "distinct",
     "elements",
+    "exact_moduli",
     "exact_norm",
     "exact_square_norm",
     "relative_tolerance",
@@ -53,7 +54,26 @@ def exact_square_norm(arrays: Iterable[NDArray[Any]]) -> Fraction:
 
 def exact_norm(arrays: Iterable[NDArray[Any]]) -> Fraction:
     """Return the 2-norm of ``arrays`` to within 2**-64 relative, as a Fraction."""
-    square = exact_square_norm(arrays)
+    return _root(exact_square_norm(arrays))
+
+
+def exact_moduli(arrays: Iterable[NDArray[Any]]) -> list[Fraction]:
+    """Return the magnitude of every element of ``arrays``: exact for real
+    elements, within 2**-64 relative for complex ones (``|z|`` is irrational),
+    never rounded to the arrays' own precision."""
+    moduli: list[Fraction] = []
+    for array in distinct(arrays):
+        flat = np.asarray(array).ravel()
+        if flat.dtype.kind != "c":
+            moduli.extend(abs(Fraction(float(x))) for x in flat)
+            continue
+        for z in flat.tolist():
+            moduli.append(_root(Fraction(z.real) ** 2 + Fraction(z.imag) ** 2))
+    return moduli
+
+
+def _root(square: Fraction) -> Fraction:
+    """The square root of ``square`` to within 2**-64 relative."""
     scale = 1 << 64
     root = math.isqrt(square.numerator * square.denominator * scale * scale)
     return Fraction(root, square.denominator * scale)

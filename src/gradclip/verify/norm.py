@@ -15,18 +15,20 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gradclip.verify._grads import (
+    COMPLEX,
     EXTREME,
     FLOAT64_MAX,
     LAYOUTS,
     GradsCase,
     arrays_of,
     assert_untouched,
+    edge_cases,
     grads_cases,
     nonfinite_cases,
     restored,
 )
 from gradclip.verify._invariant import Invariant, invariant
-from gradclip.verify._oracle import assert_exact_norm, distinct, show
+from gradclip.verify._oracle import assert_exact_norm, exact_moduli, show
 
 __all__ = ["NORM_INVARIANTS", "NormFunction"]
 
@@ -78,17 +80,15 @@ def _assert_exact_p_norm(
     """Check a p-norm against the exact one, with ``assert_exact_norm``'s tolerances."""
     assert isinstance(returned, numbers.Real), f"returned {returned!r}, not a number"
     value = float(returned)
-    magnitudes = [
-        Fraction(float(x)) for array in distinct(arrays) for x in np.abs(array).ravel()
-    ]
-    if p == math.inf:
-        assert value == max(magnitudes, default=0), (
-            f"norm_type=inf gave {value!r}, not the largest magnitude"
-        )
-        return
-    power = sum((m ** int(p) for m in magnitudes), Fraction(0))
+    magnitudes = exact_moduli(arrays)
     precise = all(np.finfo(array.dtype).bits >= 64 for array in arrays if array.size)
     tolerance = Fraction(1e-12 if precise else 1e-6)
+    if p == math.inf:
+        real = all(array.dtype.kind == "f" for array in arrays)
+        largest = max(magnitudes, default=Fraction(0))
+        _assert_largest(value, largest, Fraction(0) if real else tolerance)
+        return
+    power = sum((m ** int(p) for m in magnitudes), Fraction(0))
     if math.isinf(value):
         assert power > Fraction(FLOAT64_MAX) ** int(p), (
             f"norm_type={p!r} gave inf for a norm within float64's range"
@@ -105,8 +105,31 @@ def _assert_exact_p_norm(
     )
 
 
+def _assert_largest(value: float, largest: Fraction, tolerance: Fraction) -> None:
+    """Check the inf-norm against the largest magnitude, to ``tolerance``.
+
+    A real magnitude is a float, to be returned exactly (tolerance 0); a
+    complex modulus is irrational, rounded to the norm's tolerance; inf only
+    beyond float64's range.
+    """
+    if math.isinf(value):
+        assert largest > FLOAT64_MAX, (
+            f"norm_type=inf gave inf for a largest magnitude of {show(largest)}"
+        )
+        return
+    spacing = Fraction(2) ** -1074 if tolerance else Fraction(0)
+    allowed = tolerance * largest + spacing
+    assert abs(Fraction(value) - largest) <= allowed, (
+        f"norm_type=inf gave {value!r}, not the largest magnitude {show(largest)}"
+    )
+
+
 def exact_at_extremes(function: NormFunction, case: GradsCase) -> None:
-    """From subnormals to values whose squares overflow, the norm stays exact."""
+    """From subnormals to values whose squares overflow, the norm stays exact.
+
+    Complex parts reach their dtype's largest value, so that a modulus taken
+    in the array's own precision would overflow.
+    """
     exact(function, case)
 
 
@@ -133,14 +156,17 @@ def nonfinite_propagates(function: NormFunction, case: GradsCase) -> None:
     )
 
 
+_EXTREME_CASES = grads_cases(EXTREME) | grads_cases(COMPLEX) | edge_cases()
+"""Extreme values in real arrays, complex ones, and whole gradients at an edge."""
+
 NORM_INVARIANTS: tuple[Invariant[NormFunction, GradsCase], ...] = (
     invariant(exact, "core", grads_cases()),
     invariant(inputs_untouched, "core", grads_cases()),
     invariant(read_only_inputs, "core", grads_cases()),
-    invariant(exact_at_extremes, "robust", grads_cases(EXTREME)),
+    invariant(exact_at_extremes, "robust", _EXTREME_CASES),
     invariant(odd_layouts, "robust", grads_cases(LAYOUTS)),
     invariant(aliasing_counted_once, "robust", grads_cases(allow_aliasing=True)),
     invariant(nonfinite_propagates, "robust", nonfinite_cases()),
-    invariant(p_norms, "robust", grads_cases(EXTREME)),
+    invariant(p_norms, "robust", _EXTREME_CASES),
 )
 """Every global-norm invariant, core tier first."""
