@@ -3,7 +3,8 @@
 Each world size runs tests/distributed_worker.py once, as a subprocess with a
 timeout (a hang fails the test instead of the suite); the tests compare what
 every rank wrote. Skipped, with the reason, where mpi4py or mpiexec is
-missing (``pip install -e '.[mpi]'``).
+missing (``pip install -e '.[mpi]'``). The per-array terms that
+``gradclip._norms`` gives the module are tested here without MPI.
 """
 
 import importlib.util
@@ -14,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,7 @@ from tests.distributed_worker import (
 )
 
 import gradclip
+from gradclip._norms import max_abs, norm, power_sums, square_sums
 
 WORLD_SIZES = (1, 2, 4)
 _WORKER = Path(__file__).with_name("distributed_worker.py")
@@ -54,11 +57,14 @@ def _skip_reason() -> str | None:
     return None
 
 
-pytestmark = pytest.mark.skipif(_skip_reason() is not None, reason=str(_skip_reason()))
-
-
 def _mpirun(size: int, script: Path, *args: str) -> str:
-    """Run ``script`` on ``size`` ranks and return what it printed; a hang fails."""
+    """Run ``script`` on ``size`` ranks and return what it printed; a hang fails.
+
+    Skips the calling test where mpi4py or mpiexec is missing.
+    """
+    reason = _skip_reason()
+    if reason is not None:
+        pytest.skip(reason)
     mpiexec = _mpiexec()
     assert mpiexec is not None
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
@@ -337,3 +343,75 @@ def test_distributed_example_prints_the_same_for_any_world_size() -> None:
     assert epochs[0][3] == "8/8"
     losses = [float(fields[1]) for fields in epochs]
     assert losses[-1] < losses[0]
+
+
+def _exact_root(terms: list[tuple[float, int]]) -> float:
+    """The root of ``sum s * 4**e``, the sum exact (fractions), rounded once."""
+    total = sum((Fraction(s) * Fraction(4) ** e for s, e in terms), Fraction(0))
+    exponent = (total.numerator.bit_length() - total.denominator.bit_length()) // 2
+    return math.ldexp(math.sqrt(float(total / Fraction(4) ** exponent)), exponent)
+
+
+_TERM_CASES = {
+    "small float32 of one batch": [
+        np.arange(1, 301, dtype=np.float32) / 7,
+        np.full(77, 0.1, dtype=np.float32),
+    ],
+    "float64, large": [np.linspace(-3, 3, 70_001), np.ones(5)],
+    "squares overflow": [np.full(10, 4e153), np.full(3, 1e300)],
+    "squares underflow": [np.full(10, 1e-170), np.full(3, 3e-160)],
+    "complex and float16": [
+        np.full(9, 3 + 4j, dtype=np.complex64),
+        np.full(5, 0.5, dtype=np.float16),
+    ],
+}
+
+
+@pytest.mark.parametrize("arrays", _TERM_CASES.values(), ids=list(_TERM_CASES))
+def test_square_sums_depend_on_each_array_alone(arrays: list[Array]) -> None:
+    """A rank holding some of the arrays computes the same terms for them."""
+    with np.errstate(over="ignore", under="ignore"):
+        together = square_sums(arrays)
+        alone = [term for array in arrays for term in square_sums([array])]
+    assert sorted(together) == sorted(alone)
+
+
+@pytest.mark.parametrize("arrays", _TERM_CASES.values(), ids=list(_TERM_CASES))
+def test_square_sums_add_up_to_the_two_norm(arrays: list[Array]) -> None:
+    """Their exact sum gives the single-process 2-norm within its bound."""
+    with np.errstate(over="ignore", under="ignore"):
+        exact = _exact_root(square_sums(arrays))
+    single = float(norm(arrays, 2.0))
+    assert abs(exact - single) <= 1e-6 * single
+    assert exact == pytest.approx(_reference_norm(arrays, 2.0), rel=1e-6)
+
+
+@pytest.mark.parametrize("p", [1.0, 3.0, 7.5])
+@pytest.mark.parametrize("arrays", _TERM_CASES.values(), ids=list(_TERM_CASES))
+def test_power_sums_give_the_single_process_p_norm(
+    arrays: list[Array], p: float
+) -> None:
+    """fsum of the terms, scaled as ``norm`` does, is the p-norm to the bit."""
+    largest = max_abs(arrays)
+    with np.errstate(over="ignore", under="ignore"):
+        terms = power_sums(arrays, p, largest)
+    mantissa, exponent = math.frexp(largest)
+    assert math.ldexp(mantissa * math.fsum(terms) ** (1 / p), exponent) == float(
+        norm(arrays, p)
+    )
+    assert largest == float(norm(arrays, math.inf))
+
+
+def test_distributed_comm_must_be_an_intracomm() -> None:
+    """A comm that is no communicator is refused on the spot, naming it."""
+    pytest.importorskip("mpi4py", reason="mpi4py is not installed")
+    from mpi4py import MPI
+
+    from gradclip import distributed
+
+    grads = [np.array([3.0, 4.0])]
+    assert distributed.clip_grads(grads, 1.0, MPI.COMM_SELF) == 5.0
+    assert grads[0].tolist() == pytest.approx([0.6, 0.8])
+    for comm in (None, MPI.COMM_NULL, MPI.COMM_WORLD.py2f()):
+        with pytest.raises(TypeError, match=r"^comm must be an mpi4py\.MPI\.Intracomm"):
+            distributed.global_norm(grads, comm)  # type: ignore[arg-type]
