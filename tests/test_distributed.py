@@ -32,7 +32,13 @@ from tests.distributed_worker import (
 )
 
 import gradclip
-from gradclip._norms import max_abs, norm, power_sums, square_sums
+from gradclip._norms import (
+    largest_part,
+    norm,
+    power_sums,
+    scaled_modulus_max,
+    square_sums,
+)
 
 WORLD_SIZES = (1, 2, 4)
 _WORKER = Path(__file__).with_name("distributed_worker.py")
@@ -152,17 +158,17 @@ def _reference_norm(arrays: list[Array], p: float) -> float:
         )
         for a in arrays
     ]
-    flat = np.concatenate([np.abs(part).ravel() for part in parts])
-    largest = float(flat.max())
-    if p == math.inf or largest == 0:
-        return largest
-    shift = math.frexp(largest)[1]
-    scaled = np.ldexp(flat, -shift)
+    reals = np.concatenate([part.view(np.float64).ravel() for part in parts])
+    if not reals.any():
+        return 0.0
+    shift = math.frexp(float(np.abs(reals).max()))[1]
+    scale = math.ldexp(1.0, -shift)
     if p == 2:
-        reals = np.concatenate([part.view(np.float64).ravel() for part in parts])
-        root = math.sqrt(math.fsum(np.square(np.ldexp(reals, -shift)).tolist()))
+        root = math.sqrt(math.fsum(np.square(reals * scale).tolist()))
     else:
-        root = math.fsum(np.power(scaled, p).tolist()) ** (1 / p)
+        moduli = np.concatenate([np.abs(part * scale).ravel() for part in parts])
+        top = float(moduli.max())
+        root = top * math.fsum(np.power(moduli / top, p).tolist()) ** (1 / p)
     try:
         return math.ldexp(root, shift)
     except OverflowError:
@@ -345,11 +351,12 @@ def test_distributed_example_prints_the_same_for_any_world_size() -> None:
     assert losses[-1] < losses[0]
 
 
-def _exact_root(terms: list[tuple[float, int]]) -> float:
-    """The root of ``sum s * 4**e``, the sum exact (fractions), rounded once."""
+def _exact_root(terms: list[tuple[float, int]]) -> tuple[float, int]:
+    """The root of ``sum s * 4**e`` as ``(m, e)``, ``m * 2**e``: the sum exact
+    (fractions), rounded once."""
     total = sum((Fraction(s) * Fraction(4) ** e for s, e in terms), Fraction(0))
     exponent = (total.numerator.bit_length() - total.denominator.bit_length()) // 2
-    return math.ldexp(math.sqrt(float(total / Fraction(4) ** exponent)), exponent)
+    return math.sqrt(float(total / Fraction(4) ** exponent)), exponent
 
 
 _TERM_CASES = {
@@ -363,6 +370,10 @@ _TERM_CASES = {
     "complex and float16": [
         np.full(9, 3 + 4j, dtype=np.complex64),
         np.full(5, 0.5, dtype=np.float16),
+    ],
+    "complex moduli beyond float64": [
+        np.full(3, 1.5e308 + 1.5e308j),
+        np.full(4, -1e308),
     ],
 }
 
@@ -380,10 +391,13 @@ def test_square_sums_depend_on_each_array_alone(arrays: list[Array]) -> None:
 def test_square_sums_add_up_to_the_two_norm(arrays: list[Array]) -> None:
     """Their exact sum gives the single-process 2-norm within its bound."""
     with np.errstate(over="ignore", under="ignore"):
-        exact = _exact_root(square_sums(arrays))
-    single = float(norm(arrays, 2.0))
-    assert abs(exact - single) <= 1e-6 * single
-    assert exact == pytest.approx(_reference_norm(arrays, 2.0), rel=1e-6)
+        mantissa, exponent = _exact_root(square_sums(arrays))
+    single = norm(arrays, 2.0)
+    ratio = math.ldexp(single.mantissa / mantissa, single.exponent - exponent)
+    assert ratio == pytest.approx(1.0, rel=1e-6)
+    reference = _reference_norm(arrays, 2.0)
+    if math.isfinite(reference):
+        assert math.ldexp(mantissa, exponent) == pytest.approx(reference, rel=1e-6)
 
 
 @pytest.mark.parametrize("p", [1.0, 3.0, 7.5])
@@ -391,15 +405,19 @@ def test_square_sums_add_up_to_the_two_norm(arrays: list[Array]) -> None:
 def test_power_sums_give_the_single_process_p_norm(
     arrays: list[Array], p: float
 ) -> None:
-    """fsum of the terms, scaled as ``norm`` does, is the p-norm to the bit."""
-    largest = max_abs(arrays)
+    """fsum of the terms, scaled as ``norm`` does, is the p-norm to the bit,
+    and the largest part and scaled modulus give its largest modulus."""
+    top = norm(arrays, math.inf)
     with np.errstate(over="ignore", under="ignore"):
-        terms = power_sums(arrays, p, largest)
-    mantissa, exponent = math.frexp(largest)
-    assert math.ldexp(mantissa * math.fsum(terms) ** (1 / p), exponent) == float(
-        norm(arrays, p)
-    )
-    assert largest == float(norm(arrays, math.inf))
+        terms = power_sums(arrays, p, top.mantissa, top.exponent)
+        if any(array.dtype.kind == "c" for array in arrays):
+            assert scaled_modulus_max(arrays, top.exponent) == top.mantissa
+        else:
+            assert (largest_part(arrays), top.exponent) == (top.mantissa, 0)
+    mantissa, exponent = math.frexp(top.mantissa)
+    single = norm(arrays, p)
+    root = mantissa * math.fsum(terms) ** (1 / p)
+    assert (root, exponent + top.exponent) == (single.mantissa, single.exponent)
 
 
 def test_distributed_comm_must_be_an_intracomm() -> None:

@@ -48,9 +48,10 @@ __all__ = [
     "REAL_DTYPES",
     "ScaledNorm",
     "is_finite",
-    "max_abs",
+    "largest_part",
     "norm",
     "power_sums",
+    "scaled_modulus_max",
     "square_sums",
 ]
 
@@ -226,13 +227,24 @@ def _largest_modulus(arrays: Sequence[GradArray], part: float) -> ScaledNorm:
     if all(array.dtype.kind == "f" for array in arrays):
         return ScaledNorm(part)
     shift = _scale_exponent(part)
-    largest = max(
-        float(np.max(_moduli(chunk, shift)))
-        for array in arrays
-        for chunk in _chunks(array)
-        if chunk.size
+    return ScaledNorm(scaled_modulus_max(arrays, shift), shift)
+
+
+def scaled_modulus_max(arrays: Sequence[GradArray], shift: int) -> float:
+    """Return the largest ``|x| * 2**-shift``, each modulus rounded once; 0 if none.
+
+    With ``shift`` set by the largest part of all arrays, as in
+    ``_largest_modulus``, for ``gradclip.distributed``.
+    """
+    return max(
+        (
+            float(np.max(_moduli(chunk, shift)))
+            for array in arrays
+            for chunk in _chunks(array)
+            if chunk.size
+        ),
+        default=0.0,
     )
-    return ScaledNorm(largest, shift)
 
 
 def _moduli(chunk: GradArray, shift: int) -> NDArray[np.float64]:
@@ -277,7 +289,7 @@ def power_sums(
 
     Each sum depends on its own chunk and ``largest`` alone, so that
     ``gradclip.distributed`` can add them up exactly across processes. Like
-    ``square_sums`` and ``max_abs``, call it under the ``np.errstate`` that
+    ``square_sums`` and ``largest_part``, call it under the ``np.errstate`` that
     ``norm`` sets.
     """
     terms: list[float] = []
@@ -302,15 +314,13 @@ def square_sums(arrays: Sequence[GradArray]) -> list[tuple[float, int]]:
     return sums + run_pieces(_sum_of_squares, split(large, _VIEW_CHUNK))
 
 
-def max_abs(arrays: Sequence[GradArray]) -> float:
-    """Return the largest absolute value of all elements, NaN if any is NaN.
+def largest_part(arrays: Sequence[GradArray]) -> float:
+    """Return the largest magnitude of any real or imaginary part, NaN if any is NaN.
 
-    A complex modulus beyond the float64 range is inf.
+    With ``scaled_modulus_max``, what ``gradclip.distributed`` needs to find
+    the largest modulus of all ranks' arrays as ``norm`` does.
     """
-    part = _largest_part(arrays)
-    if part == 0 or not math.isfinite(part):
-        return part
-    return float(_largest_modulus(arrays, part))
+    return _largest_part(arrays)
 
 
 def _scale_exponent(largest: float) -> int:

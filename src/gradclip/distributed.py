@@ -30,8 +30,13 @@ passed another ``max_norm``, ``norm_type``, ``eps`` or ``error_if_nonfinite``.
 Then either every rank scales or none does: a rank at fault raises the error
 the single-process function would, and the others raise the same kind of
 error naming the rank at fault. A call hands MPI 1448 bytes per rank whatever
-the number of elements, arrays or ranks, and 1352 more for a p-norm other
-than 2 and inf, which needs the global largest value before its sum.
+the number of elements, arrays or ranks; a p-norm other than 2 needs the
+largest modulus before its sum: 1352 bytes more for the sum, and 16 for the
+largest modulus of complex arrays.
+
+Bit-identical "whichever rank holds which array" means the same array: its
+values and its memory layout, which sets how it is read in chunks (a
+contiguous array and a strided view of the same values may round apart).
 
 Every rank must call with the same communicator, in the same order as its
 other collective calls; a ``comm`` that is not an MPI communicator is refused
@@ -47,13 +52,20 @@ References:
 """
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
-from gradclip._norms import ScaledNorm, max_abs, power_sums, square_sums
+from gradclip._norms import (
+    ScaledNorm,
+    _scale_exponent,
+    largest_part,
+    power_sums,
+    scaled_modulus_max,
+    square_sums,
+)
 from gradclip._typing import GradArray, Grads, RealNumber
 from gradclip._validation import (
     GradEntries,
@@ -85,10 +97,10 @@ _LIMBS = 168
 """32-bit limbs of the exact sum: 5376 bits, above the ``2**5217`` that a sum of
 ``2**32`` terms of at most ``2**63 * 4**1024`` each can reach."""
 
-_STATUS = ("fault", "nan", "inf", "largest")
-"""The first slots of the MAX-reduced status: 0 or 1 flags, then the local
-largest absolute value's float64 bits (the p-norms' scale); the settings'
-bits and their negations follow."""
+_STATUS = ("fault", "nan", "inf", "complex", "part")
+"""The first slots of the MAX-reduced status: 0 or 1 flags, then the float64
+bits of the local largest real or imaginary part (the p-norms' scale); the
+settings' bits and their negations follow."""
 
 _UNSET = np.iinfo(np.int64).min
 """A status slot that does not take part in the maximum."""
@@ -256,15 +268,17 @@ class _Local:
         arrays: the rank's distinct arrays.
         squares: the exact sum of its 2-norm terms, in units of ``2**-3074``
             (0 for other norms).
-        largest: its largest absolute value (0 for the 2-norm, which needs
-            none), NaN if an element is NaN.
+        part: its largest real or imaginary part (0 for the 2-norm, which
+            needs none), NaN if an element is NaN.
+        complex: it holds a complex array.
         nan: an element is NaN.
         inf: an element is inf.
     """
 
     arrays: tuple[GradArray, ...]
     squares: int
-    largest: float
+    part: float
+    complex: bool
     nan: bool
     inf: bool
 
@@ -275,7 +289,8 @@ class _Local:
 
     @classmethod
     def read(cls, arrays: tuple[GradArray, ...], p: float) -> "_Local":
-        """Read ``arrays`` once: the 2-norm's exact sum, or the largest value."""
+        """Read ``arrays`` once: the 2-norm's exact sum, or the largest part."""
+        complex_ = any(array.dtype.kind == "c" for array in arrays)
         with np.errstate(over="ignore", under="ignore", invalid="ignore"):
             if p == 2:
                 terms = square_sums(arrays)
@@ -283,15 +298,15 @@ class _Local:
                 nan = any(math.isnan(s) for s in values)
                 inf = not nan and math.inf in values
                 squares = 0 if nan or inf else _exact_sum(terms)
-                return cls(arrays, squares, 0.0, nan, inf)
-            largest = max_abs(arrays)
-        nan = math.isnan(largest)
-        return cls(arrays, 0, largest, nan, largest == math.inf)
+                return cls(arrays, squares, 0.0, complex_, nan, inf)
+            part = largest_part(arrays)
+        nan = math.isnan(part)
+        return cls(arrays, 0, part, complex_, nan, part == math.inf)
 
     @classmethod
     def refused(cls) -> "_Local":
         """A rank whose input was refused: it adds nothing."""
-        return cls((), 0, 0.0, False, False)
+        return cls((), 0, 0.0, False, False, False)
 
 
 @dataclass(frozen=True)
@@ -301,13 +316,15 @@ class _Agreed:
     Attributes:
         nan: an element on some rank is NaN.
         inf: an element on some rank is inf.
-        largest: the largest absolute value over all ranks (p-norms).
+        complex: some rank holds a complex array.
+        part: the largest real or imaginary part over all ranks (p-norms).
         squares: the exact sum of every rank's 2-norm terms.
     """
 
     nan: bool
     inf: bool
-    largest: float
+    complex: bool
+    part: float
     squares: int
 
     @property
@@ -325,7 +342,7 @@ def _agree(
     """Exchange every rank's status and exact sum; raise together if any is at fault.
 
     Two all-reduces are posted at once, so that they cost one round trip: a
-    MAX over the flags, the largest value and the settings (each as float64
+    MAX over the flags, the largest part and the settings (each as float64
     bits and their negation, so that the maximum of both tells whether the
     ranks agree), and a SUM over the limbs of the exact sums.
     """
@@ -335,7 +352,8 @@ def _agree(
             fault is not None,
             local.nan,
             local.inf,
-            _bits(local.largest),
+            local.complex,
+            _bits(local.part),
             *values,
             *(-values),
         ],
@@ -365,7 +383,8 @@ def _agree(
     return _Agreed(
         nan=bool(status_out[1]),
         inf=bool(status_out[2]),
-        largest=_from_bits(status_out[3]),
+        complex=bool(status_out[3]),
+        part=_from_bits(status_out[4]),
         squares=_from_limbs(limbs_out),
     )
 
@@ -373,29 +392,59 @@ def _agree(
 def _finish(
     comm: MPI.Intracomm, local: _Local, agreed: _Agreed, p: float
 ) -> ScaledNorm:
-    """Return the global norm from the agreed sums, as single-process ``norm`` would."""
+    """Return the global norm from the agreed sums, as single-process ``norm`` would.
+
+    A p-norm other than 2 scales by the largest modulus, which complex arrays
+    make a second exchange (a MAX) for, and sums in a third (a SUM).
+    """
     if p == 2:
         return _root(agreed.squares)
-    largest = agreed.largest
-    if p == math.inf or largest == 0:
-        return ScaledNorm(largest)
+    if agreed.part == 0:
+        return ScaledNorm(0.0)
+    largest = ScaledNorm(agreed.part)
+    if agreed.complex:
+        shift = _scale_exponent(agreed.part)
+        top = _exchange(
+            comm, lambda: [_bits(scaled_modulus_max(local.arrays, shift))], 1, MPI.MAX
+        )
+        largest = ScaledNorm(_from_bits(top[0]), shift)
+    if p == math.inf:
+        return largest
+
+    def sum_of_powers() -> NDArray[np.int64]:
+        terms = power_sums(local.arrays, p, largest.mantissa, largest.exponent)
+        return _to_limbs(_exact_sum((term, 0) for term in terms))
+
+    power_sum = _from_limbs(_exchange(comm, sum_of_powers, _LIMBS, MPI.SUM))
+    mantissa, exponent = math.frexp(largest.mantissa)
+    root = (power_sum / (1 << _FRACTION_BITS)) ** (1 / p)
+    return ScaledNorm(mantissa * root, exponent + largest.exponent)
+
+
+def _exchange(
+    comm: MPI.Intracomm,
+    compute: Callable[[], Sequence[int] | NDArray[np.int64]],
+    size: int,
+    op: MPI.Op,
+) -> NDArray[np.int64]:
+    """All-reduce what ``compute`` gives on every rank, after the first exchange.
+
+    ``compute`` gives ``size`` integers. A rank whose ``compute`` raises
+    sends zeros (neutral for MAX and SUM) and a fault flag instead, so that
+    every rank raises together rather than wait for it.
+    """
     fault: Exception | None = None
     try:
         with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-            powers = _exact_sum(
-                (term, 0) for term in power_sums(local.arrays, p, largest)
-            )
-        limbs = _to_limbs(powers)
+            values = np.asarray(compute(), dtype=np.int64)
     except Exception as error:  # every rank must hear of it
-        fault, limbs = error, _to_limbs(0)
-    limbs[-1] = fault is not None
-    total = np.empty_like(limbs)
-    comm.Allreduce(limbs, total, op=MPI.SUM)
-    if total[-1]:
+        fault, values = error, np.zeros(size, np.int64)
+    sent = np.append(values, np.int64(fault is not None))
+    received = np.empty_like(sent)
+    comm.Allreduce(sent, received, op=op)
+    if received[-1]:
         _raise_together(comm, fault)
-    mantissa, exponent = math.frexp(largest)
-    power_sum = _from_limbs(total) / (1 << _FRACTION_BITS)
-    return ScaledNorm(mantissa * power_sum ** (1 / p), exponent)
+    return received[:-1]
 
 
 def _raise_together(comm: MPI.Intracomm, error: Exception | None) -> None:
@@ -440,17 +489,15 @@ def _root(squares: int) -> ScaledNorm:
 
 
 def _to_limbs(total: int) -> NDArray[np.int64]:
-    """The limbs of an exact sum, and one more slot for a fault flag."""
+    """The limbs of an exact sum."""
     data = total.to_bytes(_LIMBS * _LIMB_BITS // 8, "little")
-    limbs = np.frombuffer(data, dtype="<u4").astype(np.int64)
-    return np.append(limbs, np.int64(0))
+    return np.frombuffer(data, dtype="<u4").astype(np.int64)
 
 
 def _from_limbs(limbs: NDArray[np.int64]) -> int:
-    """The exact sum of the summed limbs (each below ``2**63``), without the flag."""
-    digits = limbs[:_LIMBS]
-    low = (digits & 0xFFFFFFFF).astype("<u4").tobytes()
-    high = (digits >> _LIMB_BITS).astype("<u4").tobytes()
+    """The exact sum of the summed limbs (each below ``2**63``)."""
+    low = (limbs & 0xFFFFFFFF).astype("<u4").tobytes()
+    high = (limbs >> _LIMB_BITS).astype("<u4").tobytes()
     return int.from_bytes(low, "little") + (
         int.from_bytes(high, "little") << _LIMB_BITS
     )
