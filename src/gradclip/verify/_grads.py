@@ -50,6 +50,7 @@ __all__ = [
     "nonfinite_cases",
     "overlap_cases",
     "restored",
+    "themed_cases",
 ]
 
 EPS = 1e-6
@@ -106,12 +107,19 @@ def arrays_of(case: GradsCase) -> list[NDArray[Any]]:
 
 @contextmanager
 def restored(case: GradsCase) -> Iterator[list[NDArray[Any]]]:
-    """Yield copies of the case's arrays; put the originals back afterwards."""
+    """Yield copies of the case's arrays; put the originals back afterwards.
+
+    The dict's entries are put back too, for implementations that replace
+    them rather than scale their arrays.
+    """
+    entries = dict(case.grads)
     arrays = arrays_of(case)
     before = [array.copy() for array in arrays]
     try:
         yield before
     finally:
+        case.grads.clear()
+        case.grads.update(entries)
         for array, original in zip(arrays, before, strict=True):
             if array.flags.writeable:
                 np.copyto(array, original)
@@ -227,21 +235,7 @@ def grads_cases(
             if id(array) in seen:
                 grads[key] = draw(st.sampled_from(_ALIASES))(array)
             seen.add(id(array))
-    size = _measure(grads, measure)
-    if relation == "any":
-        relation = draw(st.sampled_from(["below", "above"]))
-    # One case in eight takes the edge value (shrinking leads away from it).
-    edge = draw(st.integers(0, 7)) == 7
-    if relation == "below" and size == 0:
-        threshold = draw(st.floats(1e-3, 1e3))
-    elif relation == "below":
-        fraction = 0.0 if edge else draw(st.floats(1e-3, 1.0, exclude_max=True))
-        threshold = size * fraction
-    elif edge:
-        threshold = math.inf
-    else:
-        margin = 1 + 64 * relative_tolerance(grads.values())
-        threshold = min((size + EPS) * margin * draw(st.floats(1.0, 4.0)), FLOAT64_MAX)
+    threshold = draw(_thresholds(grads, measure, relation))
     return GradsCase(grads=grads, threshold=threshold)
 
 
@@ -496,3 +490,101 @@ def culprit_cases(draw: st.DrawFn) -> GradsCase:
     for i in range(draw(st.integers(0, 2))):
         grads[f"nonfinite_{i + 1}"] = culprit[...] if draw(st.booleans()) else culprit
     return GradsCase(grads=grads, threshold=case.threshold)
+
+
+# Themed cases: each robust invariant's cases always hold what it is about,
+# so that its counterexample shows it.
+
+Theme = Literal["extreme", "layout", "complex", "alias"]
+
+
+def _extreme_values(dtype: np.dtype[Any]) -> st.SearchStrategy[float]:
+    """Subnormal values, and values whose squares overflow, of one dtype."""
+    info = np.finfo(dtype)
+    width: Literal[16, 32, 64] = {16: 16, 32: 32}.get(info.bits, 64)  # type: ignore[assignment]  # mypy widens the dict's values to int
+    tiny, largest = float(info.tiny), float(info.max)
+    subnormal = st.floats(
+        float(info.smallest_subnormal), tiny, exclude_max=True, width=width
+    )
+    huge = st.floats(math.sqrt(largest) * 1.01, largest, width=width)
+    signs = st.sampled_from([1.0, -1.0])
+    return st.builds(
+        lambda sign, value: sign * value, signs, st.one_of(subnormal, huge)
+    )
+
+
+@st.composite
+def _extreme_arrays(draw: st.DrawFn) -> NDArray[Any]:
+    """A short array with at least one subnormal or square-overflowing value."""
+    dtype = np.dtype(draw(st.sampled_from(["float16", "float32", "float64"])))
+    values = draw(st.lists(_extreme_values(dtype), min_size=1, max_size=4))
+    return np.array(values, dtype=dtype)
+
+
+def _odd(array: NDArray[Any]) -> bool:
+    return array.ndim == 0 or array.size == 0 or not array.flags.c_contiguous
+
+
+_THEMED_ARRAYS: dict[str, st.SearchStrategy[NDArray[Any]]] = {
+    "extreme": _extreme_arrays(),
+    "layout": LAYOUTS.filter(_odd),
+    "complex": gradient_arrays(dtypes=["complex64", "complex128"]),
+}
+
+
+@st.composite
+def themed_cases(
+    draw: st.DrawFn,
+    theme: Theme,
+    arrays: st.SearchStrategy[NDArray[Any]] = ORDINARY,
+    *,
+    measure: Measure = "norm",
+    relation: Relation = "any",
+) -> GradsCase:
+    """Draw ``grads_cases`` that always hold the theme's array.
+
+    ``extreme``: an array with a subnormal value or one whose square
+    overflows; ``layout``: a strided, transposed, Fortran-order, 0-d or empty
+    array; ``complex``: a complex array; ``alias``: one array (or a view of
+    its very same elements) under two keys. The threshold relates to the
+    whole as ``relation`` asks.
+    """
+    items = list(draw(gradient_dicts(arrays, max_size=4)).items())
+    if theme == "alias":
+        if not items:
+            items.append(("A", draw(arrays)))
+        key, array = items[draw(st.integers(0, len(items) - 1))]
+        alias = array[...] if draw(st.booleans()) else array
+        items.insert(draw(st.integers(0, len(items))), (f"{key}_alias", alias))
+    else:
+        themed = draw(_THEMED_ARRAYS[theme])
+        items.insert(draw(st.integers(0, len(items))), (theme, themed))
+    grads = dict(items)
+    threshold = draw(_thresholds(grads, measure, relation))
+    return GradsCase(grads=grads, threshold=threshold)
+
+
+@st.composite
+def _thresholds(
+    draw: st.DrawFn,
+    grads: dict[str, NDArray[Any]],
+    measure: Measure,
+    relation: Relation,
+) -> float:
+    """A threshold below the gradients' measure (something to clip), sometimes
+    0, or at least the measure plus 1e-6 and the rounding of the least precise
+    dtype (nothing to clip), sometimes inf."""
+    size = _measure(grads, measure)
+    if relation == "any":
+        relation = draw(st.sampled_from(["below", "above"]))
+    # One case in eight takes the edge value (shrinking leads away from it).
+    edge = draw(st.integers(0, 7)) == 7
+    if relation == "below" and size == 0:
+        return draw(st.floats(1e-3, 1e3))
+    if relation == "below":
+        fraction = 0.0 if edge else draw(st.floats(1e-3, 1.0, exclude_max=True))
+        return size * fraction
+    if edge:
+        return math.inf
+    margin = 1 + 64 * relative_tolerance(grads.values())
+    return min((size + EPS) * margin * draw(st.floats(1.0, 4.0)), FLOAT64_MAX)

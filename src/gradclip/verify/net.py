@@ -28,9 +28,9 @@ from numpy.typing import NDArray
 
 from gradclip.gradcheck import Model, check_gradients
 from gradclip.strategies import net_inputs, net_params, net_sizes, net_targets
-from gradclip.verify._invariant import Invariant, invariant
+from gradclip.verify._invariant import Invariant, Tier, invariant
 
-__all__ = ["NET_INVARIANTS", "NetFactory", "NetProblem"]
+__all__ = ["NET_INVARIANTS", "NET_PREFLIGHT", "NetFactory", "NetProblem"]
 
 NetFactory = Callable[[int, int, int], Model]
 """The book's constructor: ``Net(input_size, hidden_size, output_size)``."""
@@ -70,9 +70,19 @@ def _gradient(net: Model, x: NDArray[Any], t: NDArray[Any]) -> dict[str, NDArray
     return {key: np.array(value) for key, value in net.gradient(x, t).items()}
 
 
+def _assert_same_keys(
+    actual: Mapping[str, object], expected: Mapping[str, object], what: str
+) -> None:
+    """Check two dicts have the same keys, in any order."""
+    assert set(actual) == set(expected), (
+        f"{what}: expected the keys {sorted(expected)}, got {sorted(actual)}"
+    )
+
+
 def _assert_close(
     actual: Mapping[str, NDArray[Any]], expected: Mapping[str, NDArray[Any]], what: str
 ) -> None:
+    _assert_same_keys(actual, expected, what)
     for key, value in expected.items():
         np.testing.assert_allclose(
             actual[key], value, rtol=1e-9, atol=1e-12, err_msg=f"{what}: {key}"
@@ -188,7 +198,7 @@ def initial_params(factory: NetFactory, problem: NetProblem) -> None:
         "W2": sizes[1:],
         "b2": sizes[2:],
     }
-    assert list(params) == list(shapes), f"params keys are {list(params)}"
+    _assert_same_keys(params, shapes, "params")
     for key, shape in shapes.items():
         assert params[key].shape == shape, f"{key} has shape {params[key].shape}"
     for key in ("b1", "b2"):
@@ -227,7 +237,7 @@ def numerical_gradient_agrees(factory: NetFactory, problem: NetProblem) -> None:
     numerical = net.numerical_gradient(problem.x, problem.labels)
     numerical = {key: np.array(value) for key, value in numerical.items()}
     backprop = _gradient(net, problem.x, problem.labels)
-    assert list(numerical) == list(backprop), f"keys {list(numerical)}"
+    _assert_same_keys(numerical, backprop, "numerical_gradient against gradient")
     for key, value in backprop.items():
         # The book's log(y + 1e-7) moves its numerical gradient by up to 1e-4.
         np.testing.assert_allclose(
@@ -362,20 +372,49 @@ def _problems(draw: st.DrawFn, *, logit_scale: float = 1.0) -> NetProblem:
     return NetProblem(sizes=sizes, params=params, x=x, labels=labels)
 
 
+def _net_invariant(
+    check: Callable[[NetFactory, NetProblem], None],
+    tier: Tier,
+    cases: st.SearchStrategy[NetProblem],
+    **options: Any,
+) -> Invariant[NetFactory, NetProblem]:
+    return invariant(check, "net", tier, cases, **options)
+
+
+def runs_on_ordinary_input(factory: NetFactory, problem: NetProblem) -> None:
+    """An ordinary batch gives a loss, a gradient and an accuracy without an error."""
+    net: Any = _build(factory, problem)
+    net.predict(problem.x)
+    net.loss(problem.x, problem.labels)
+    net.gradient(problem.x, problem.labels)
+    net.accuracy(problem.x, problem.labels)
+
+
+NET_PREFLIGHT = _net_invariant(runs_on_ordinary_input, "core", _problems())
+"""Run before the invariants: an implementation that raises here passes nothing."""
+
+
 NET_INVARIANTS: tuple[Invariant[NetFactory, NetProblem], ...] = (
-    invariant(gradient_matches_numerical, "core", _problems()),
-    invariant(batch_gradient_is_mean, "core", _problems()),
-    invariant(logit_shift_invariance, "core", _problems()),
-    invariant(one_hot_equals_labels, "core", _problems()),
-    invariant(no_mutation, "core", _problems()),
-    invariant(initial_params, "core", _problems()),
-    invariant(accuracy_of_predict, "core", _problems()),
-    invariant(numerical_gradient_agrees, "core", _problems()),
-    invariant(kink_passes_nothing, "core", _problems()),
-    invariant(huge_logits_finite, "robust", _problems(logit_scale=1e6)),
-    invariant(integer_inputs, "robust", _problems()),
-    invariant(single_sample, "robust", _problems()),
-    invariant(float_targets, "robust", _problems()),
-    invariant(bad_input_rejected, "robust", _problems()),
+    _net_invariant(gradient_matches_numerical, "core", _problems()),
+    _net_invariant(batch_gradient_is_mean, "core", _problems()),
+    _net_invariant(logit_shift_invariance, "core", _problems()),
+    _net_invariant(
+        one_hot_equals_labels, "core", _problems(), needs=frozenset({"labels"})
+    ),
+    _net_invariant(no_mutation, "core", _problems()),
+    _net_invariant(initial_params, "core", _problems()),
+    _net_invariant(accuracy_of_predict, "core", _problems()),
+    _net_invariant(
+        numerical_gradient_agrees,
+        "core",
+        _problems(),
+        needs=frozenset({"numerical_gradient"}),
+    ),
+    _net_invariant(kink_passes_nothing, "core", _problems()),
+    _net_invariant(huge_logits_finite, "robust", _problems(logit_scale=1e6)),
+    _net_invariant(integer_inputs, "robust", _problems()),
+    _net_invariant(single_sample, "robust", _problems()),
+    _net_invariant(float_targets, "robust", _problems()),
+    _net_invariant(bad_input_rejected, "robust", _problems()),
 )
 """Every network invariant, core tier first."""

@@ -12,6 +12,7 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
+from hypothesis.strategies import SearchStrategy
 from numpy.typing import NDArray
 
 from gradclip.verify._grads import (
@@ -26,11 +27,12 @@ from gradclip.verify._grads import (
     grads_cases,
     nonfinite_cases,
     restored,
+    themed_cases,
 )
-from gradclip.verify._invariant import Invariant, invariant
+from gradclip.verify._invariant import Invariant, Tier, invariant
 from gradclip.verify._oracle import assert_exact_norm, exact_moduli, show
 
-__all__ = ["NORM_INVARIANTS", "NormFunction"]
+__all__ = ["NORM_INVARIANTS", "NORM_PREFLIGHT", "NormFunction"]
 
 NormFunction = Callable[[dict[str, Any]], object]
 """``f(grads)``: the 2-norm of all elements of all arrays together."""
@@ -156,17 +158,46 @@ def nonfinite_propagates(function: NormFunction, case: GradsCase) -> None:
     )
 
 
-_EXTREME_CASES = grads_cases(EXTREME) | grads_cases(COMPLEX) | edge_cases()
+def _norm_invariant(
+    check: Callable[[NormFunction, GradsCase], None],
+    tier: Tier,
+    cases: SearchStrategy[GradsCase],
+    **options: Any,
+) -> Invariant[NormFunction, GradsCase]:
+    return invariant(check, "norm", tier, cases, **options)
+
+
+def runs_on_ordinary_input(function: NormFunction, case: GradsCase) -> None:
+    """The norm of ordinary gradients is computed without an error."""
+    with restored(case):
+        function(case.grads)
+
+
+NORM_PREFLIGHT = _norm_invariant(runs_on_ordinary_input, "core", grads_cases())
+"""Run before the invariants: an implementation that raises here passes nothing."""
+
+_EXTREME_CASES = (
+    themed_cases("extreme", EXTREME) | themed_cases("complex", COMPLEX) | edge_cases()
+)
 """Extreme values in real arrays, complex ones, and whole gradients at an edge."""
 
 NORM_INVARIANTS: tuple[Invariant[NormFunction, GradsCase], ...] = (
-    invariant(exact, "core", grads_cases()),
-    invariant(inputs_untouched, "core", grads_cases()),
-    invariant(read_only_inputs, "core", grads_cases()),
-    invariant(exact_at_extremes, "robust", _EXTREME_CASES),
-    invariant(odd_layouts, "robust", grads_cases(LAYOUTS)),
-    invariant(aliasing_counted_once, "robust", grads_cases(allow_aliasing=True)),
-    invariant(nonfinite_propagates, "robust", nonfinite_cases()),
-    invariant(p_norms, "robust", _EXTREME_CASES),
+    _norm_invariant(exact, "core", grads_cases()),
+    _norm_invariant(inputs_untouched, "core", grads_cases()),
+    _norm_invariant(read_only_inputs, "core", grads_cases()),
+    _norm_invariant(
+        exact_at_extremes,
+        "robust",
+        _EXTREME_CASES,
+        ordinary=("exact",),
+    ),
+    _norm_invariant(
+        odd_layouts, "robust", themed_cases("layout", LAYOUTS), ordinary=("exact",)
+    ),
+    _norm_invariant(
+        aliasing_counted_once, "robust", themed_cases("alias"), ordinary=("exact",)
+    ),
+    _norm_invariant(nonfinite_propagates, "robust", nonfinite_cases()),
+    _norm_invariant(p_norms, "robust", _EXTREME_CASES),
 )
 """Every global-norm invariant, core tier first."""

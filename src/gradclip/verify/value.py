@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from hypothesis.strategies import SearchStrategy
 from numpy.typing import NDArray
 
 from gradclip.verify._grads import (
@@ -19,11 +20,12 @@ from gradclip.verify._grads import (
     copy_grads,
     grads_cases,
     restored,
+    themed_cases,
 )
-from gradclip.verify._invariant import Invariant, invariant
+from gradclip.verify._invariant import Invariant, Tier, invariant
 from gradclip.verify.clipping import assert_error_names_culprit, bad_input_atomic
 
-__all__ = ["VALUE_INVARIANTS", "ValueFunction"]
+__all__ = ["VALUE_INVARIANTS", "VALUE_PREFLIGHT", "ValueFunction"]
 
 ValueFunction = Callable[[dict[str, Any], float], object]
 """``f(grads, clip_value)``: clip every element to ``[-clip_value, clip_value]``."""
@@ -90,15 +92,45 @@ def errors_name_culprit(function: ValueFunction, case: GradsCase) -> None:
     assert_error_names_culprit(function, case, "clip_value")
 
 
+def _value_invariant(
+    check: Callable[[ValueFunction, GradsCase], None],
+    tier: Tier,
+    cases: SearchStrategy[GradsCase],
+    **options: Any,
+) -> Invariant[ValueFunction, GradsCase]:
+    return invariant(check, "value", tier, cases, **options)
+
+
+def runs_on_ordinary_input(function: ValueFunction, case: GradsCase) -> None:
+    """Ordinary gradients are clipped element-wise without an error."""
+    with restored(case):
+        function(case.grads, case.threshold)
+
+
+VALUE_PREFLIGHT = _value_invariant(
+    runs_on_ordinary_input, "core", grads_cases(measure="largest")
+)
+"""Run before the invariants: an implementation that raises here passes nothing."""
+
 VALUE_INVARIANTS: tuple[Invariant[ValueFunction, GradsCase], ...] = (
-    invariant(elements_clipped, "core", grads_cases(measure="largest")),
-    invariant(in_place_identity, "core", grads_cases(measure="largest")),
-    invariant(idempotent, "core", grads_cases(measure="largest")),
-    invariant(odd_layouts, "robust", grads_cases(LAYOUTS, measure="largest")),
-    invariant(
+    _value_invariant(elements_clipped, "core", grads_cases(measure="largest")),
+    _value_invariant(
+        in_place_identity,
+        "core",
+        grads_cases(measure="largest"),
+        needs=frozenset({"in place"}),
+    ),
+    _value_invariant(idempotent, "core", grads_cases(measure="largest")),
+    _value_invariant(
+        odd_layouts,
+        "robust",
+        themed_cases("layout", LAYOUTS, measure="largest"),
+        ordinary=("elements_clipped", "in_place_identity"),
+    ),
+    _value_invariant(
         bad_input_atomic, "robust", bad_cases(measure="largest", allow_complex=False)
     ),
-    invariant(
+    _value_invariant(
         errors_name_culprit,
         "robust",
         bad_cases(measure="largest", allow_complex=False),
