@@ -11,18 +11,12 @@ property) and ``mutation`` (``ci`` without shrinking, for mutmut), chosen with
 """
 
 import os
-from typing import Any
 
 import pytest
 from hypothesis import Phase, settings
 
-from gradclip.verify import (
-    ClipFunction,
-    NetFactory,
-    NormFunction,
-    ShardFunction,
-    ValueFunction,
-)
+from gradclip.verify import Convention, ConventionError, Kind, detect
+from gradclip.verify._suites import SUITES
 from gradclip.verify.command import UsageError, load
 
 settings.register_profile("dev", max_examples=25, deadline=None)
@@ -37,7 +31,7 @@ settings.register_profile(
 if not os.environ.get("CI"):
     settings.load_profile("dev")
 
-_OPTIONS = {
+_OPTIONS: dict[Kind, tuple[str, str]] = {
     "clip": ("gradclip:clip_grads", "a clipping function f(grads, max_norm)"),
     "net": ("gradclip:TwoLayerNet", "a class with the book's TwoLayerNet API"),
     "value": ("gradclip:clip_grads_value", "an element-wise clipper f(grads, v)"),
@@ -61,55 +55,74 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         )
 
 
-_IMPLEMENTATIONS = pytest.StashKey[dict[str, Any]]()
+_CONVENTIONS = pytest.StashKey[dict[Kind, Convention]]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Load the implementations now, so that a bad MODULE:ATTR is a usage error."""
-    loaded = {}
+    """Load the implementations and detect their calling conventions now, so
+    that a bad MODULE:ATTR, or one no convention fits, is a usage error."""
+    loaded: dict[Kind, Convention] = {}
     for kind in _OPTIONS:
         target = config.getoption(f"--{kind}-impl")
         try:
-            loaded[kind] = load(target)
-        except UsageError as error:
+            loaded[kind] = detect(kind, load(target))
+        except (UsageError, ConventionError) as error:
             raise pytest.UsageError(f"--{kind}-impl: {error}") from None
-    config.stash[_IMPLEMENTATIONS] = loaded
+    config.stash[_CONVENTIONS] = loaded
 
 
-def _implementation(config: pytest.Config, kind: str) -> Any:
-    return config.stash[_IMPLEMENTATIONS][kind]
+def pytest_collection_modifyitems(
+    config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    """Skip each test whose invariant the implementation's convention does not
+    offer (a returned norm of a clipper that returns nothing, say).
+
+    A test's invariant is the one of its kind whose name ends the test's name.
+    """
+    conventions = config.stash[_CONVENTIONS]
+    for item in items:
+        name = item.name.partition("[")[0]
+        for kind in _OPTIONS:
+            if f"{kind}_impl" not in getattr(item, "fixturenames", ()):
+                continue
+            matching = [i for i in SUITES[kind] if name.endswith(i.name)]
+            if not matching:
+                continue
+            invariant = max(matching, key=lambda i: len(i.name))
+            reason = conventions[kind].missing(invariant.needs)
+            if reason is not None:
+                item.add_marker(pytest.mark.skip(reason=f"{invariant.name}: {reason}"))
 
 
-@pytest.fixture(scope="session")
-def clip_impl(pytestconfig: pytest.Config) -> ClipFunction:
-    """The clipping function under test."""
-    implementation: ClipFunction = _implementation(pytestconfig, "clip")
-    return implementation
-
-
-@pytest.fixture(scope="session")
-def net_impl(pytestconfig: pytest.Config) -> NetFactory:
-    """The two-layer net class under test."""
-    implementation: NetFactory = _implementation(pytestconfig, "net")
-    return implementation
-
-
-@pytest.fixture(scope="session")
-def value_impl(pytestconfig: pytest.Config) -> ValueFunction:
-    """The element-wise clipping function under test."""
-    implementation: ValueFunction = _implementation(pytestconfig, "value")
-    return implementation
-
-
-@pytest.fixture(scope="session")
-def norm_impl(pytestconfig: pytest.Config) -> NormFunction:
-    """The global norm under test."""
-    implementation: NormFunction = _implementation(pytestconfig, "norm")
-    return implementation
+def _convention(config: pytest.Config, kind: Kind) -> Convention:
+    return config.stash[_CONVENTIONS][kind]
 
 
 @pytest.fixture(scope="session")
-def shard_impl(pytestconfig: pytest.Config) -> ShardFunction:
-    """The shard clipping function under test."""
-    implementation: ShardFunction = _implementation(pytestconfig, "shard")
-    return implementation
+def clip_impl(pytestconfig: pytest.Config) -> Convention:
+    """The clipping function under test, in its calling convention."""
+    return _convention(pytestconfig, "clip")
+
+
+@pytest.fixture(scope="session")
+def net_impl(pytestconfig: pytest.Config) -> Convention:
+    """The two-layer net class under test, in its calling convention."""
+    return _convention(pytestconfig, "net")
+
+
+@pytest.fixture(scope="session")
+def value_impl(pytestconfig: pytest.Config) -> Convention:
+    """The element-wise clipping function under test, in its calling convention."""
+    return _convention(pytestconfig, "value")
+
+
+@pytest.fixture(scope="session")
+def norm_impl(pytestconfig: pytest.Config) -> Convention:
+    """The global norm under test, in its calling convention."""
+    return _convention(pytestconfig, "norm")
+
+
+@pytest.fixture(scope="session")
+def shard_impl(pytestconfig: pytest.Config) -> Convention:
+    """The shard clipping function under test, in its calling convention."""
+    return _convention(pytestconfig, "shard")

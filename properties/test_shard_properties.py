@@ -9,36 +9,37 @@ import sys
 
 from hypothesis import given, note
 
-from gradclip.verify import SHARD_INVARIANTS, GradsCase, ShardFunction
+from gradclip.verify import SHARD_INVARIANTS, Convention, GradsCase
+from gradclip.verify.evaluation import check_case
 
 INVARIANTS = {invariant.name: invariant for invariant in SHARD_INVARIANTS}
 
 
-def _check(name: str, shard_impl: ShardFunction, case: GradsCase) -> None:
+def _check(name: str, shard_impl: Convention, case: GradsCase) -> None:
     note(f"case: {case!r}")
-    INVARIANTS[name].check(shard_impl, case)
+    check_case(INVARIANTS[name], shard_impl, case)
 
 
 @given(case=INVARIANTS["shards_clip_as_whole"].cases)
-def test_shards_clip_as_whole(shard_impl: ShardFunction, case: GradsCase) -> None:
+def test_shards_clip_as_whole(shard_impl: Convention, case: GradsCase) -> None:
     """Shards clipped with their global norm end as the whole clipped at once."""
     _check("shards_clip_as_whole", shard_impl, case)
 
 
 @given(case=INVARIANTS["bad_total_norm_atomic"].cases)
-def test_bad_total_norm_atomic(shard_impl: ShardFunction, case: GradsCase) -> None:
+def test_bad_total_norm_atomic(shard_impl: Convention, case: GradsCase) -> None:
     """A negative, NaN or infinite total_norm raises, naming it, and changes nothing."""
     _check("bad_total_norm_atomic", shard_impl, case)
 
 
 @given(case=INVARIANTS["shard_bad_input_atomic"].cases)
-def test_shard_bad_input_atomic(shard_impl: ShardFunction, case: GradsCase) -> None:
+def test_shard_bad_input_atomic(shard_impl: Convention, case: GradsCase) -> None:
     """Bad input raises TypeError or ValueError, as fits it, and changes nothing."""
     _check("shard_bad_input_atomic", shard_impl, case)
 
 
 @given(case=INVARIANTS["shard_errors_name_culprit"].cases)
-def test_shard_errors_name_culprit(shard_impl: ShardFunction, case: GradsCase) -> None:
+def test_shard_errors_name_culprit(shard_impl: Convention, case: GradsCase) -> None:
     """The error for bad input names the argument or key at fault and what it got."""
     _check("shard_errors_name_culprit", shard_impl, case)
 

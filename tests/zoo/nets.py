@@ -28,7 +28,6 @@ __all__ = [
     "NaiveSoftmax",
     "NoBatchDivision",
     "NoReluMask",
-    "OneHotOnlyBackward",
     "TwoLayerNet",
     "VagueErrors",
 ]
@@ -290,19 +289,6 @@ class NaiveSoftmax(TwoLayerNet):
         self.lastLayer = _NaiveSoftmaxWithLoss()
 
 
-class _OneHotOnlyLoss(SoftmaxWithLoss):
-    def backward(self, dout: float = 1) -> Array:
-        return (self.y - self.t.reshape(-1, 1)) / self.t.shape[0]  # type: ignore[no-any-return]
-
-
-class OneHotOnlyBackward(TwoLayerNet):
-    """Bug: the backward pass assumes one-hot targets and mishandles labels."""
-
-    def __init__(self, input_size: int, hidden_size: int, output_size: int) -> None:
-        super().__init__(input_size, hidden_size, output_size)
-        self.lastLayer = _OneHotOnlyLoss()
-
-
 @contextmanager
 def _vague() -> Iterator[None]:
     try:
@@ -333,7 +319,6 @@ WRONG = {
     BiasNotSummed: "gradient_matches_numerical",
     CentersInputInPlace: "no_mutation",
     NaiveSoftmax: "huge_logits_finite",
-    OneHotOnlyBackward: "one_hot_equals_labels",
     VagueErrors: "bad_input_rejected",
 }
 """Each wrong net, with an invariant that must catch it."""

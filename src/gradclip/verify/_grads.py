@@ -502,11 +502,14 @@ def _extreme_values(dtype: np.dtype[Any]) -> st.SearchStrategy[float]:
     """Subnormal values, and values whose squares overflow, of one dtype."""
     info = np.finfo(dtype)
     width: Literal[16, 32, 64] = {16: 16, 32: 32}.get(info.bits, 64)  # type: ignore[assignment]  # mypy widens the dict's values to int
+    kind = dtype.type
     tiny, largest = float(info.tiny), float(info.max)
     subnormal = st.floats(
         float(info.smallest_subnormal), tiny, exclude_max=True, width=width
     )
-    huge = st.floats(math.sqrt(largest) * 1.01, largest, width=width)
+    # The least value of the dtype whose square overflows it.
+    root = float(np.nextafter(kind(math.sqrt(largest)), kind(np.inf)))
+    huge = st.floats(root, largest, width=width)
     signs = st.sampled_from([1.0, -1.0])
     return st.builds(
         lambda sign, value: sign * value, signs, st.one_of(subnormal, huge)

@@ -104,7 +104,7 @@ def _assert_clipped_to_bound(
         return
     tolerance = Fraction(relative_tolerance(before))
     low = Fraction(max_norm) * norm / (norm + Fraction(EPS)) * (1 - tolerance)
-    low -= absolute_tolerance(before)
+    low = max(low - absolute_tolerance(before), Fraction(0))
     high = Fraction(max_norm) * (1 + tolerance) + absolute_tolerance(before)
     result = exact_norm(after)
     assert low <= result <= high, (
@@ -376,7 +376,7 @@ def large_arrays(function: ClipFunction, case: GradsCase) -> None:
         tolerance = relative_tolerance(before)
         slack = float(absolute_tolerance(before))  # results among subnormals
         result = float_norm(after)
-        low = case.threshold * norm / (norm + EPS) * (1 - tolerance) - slack
+        low = max(case.threshold * norm / (norm + EPS) * (1 - tolerance) - slack, 0.0)
         high = case.threshold * (1 + tolerance) + slack
         assert low <= result <= high, (
             f"norm {norm!r} above max_norm={case.threshold!r} should be clipped "
@@ -477,24 +477,28 @@ def assert_error_names_culprit(
             message = str(error)
         else:
             raise AssertionError("bad input was accepted without an error")
-    for pattern in _culprit_patterns(case, argument):
+    for what, pattern in _culprit_patterns(case, argument):
         assert re.search(pattern, message), (
-            f"the error {message!r} does not match {pattern!r}"
+            f"expected an error naming {what}, got {message!r}"
         )
 
 
-def _culprit_patterns(case: GradsCase, argument: str) -> list[str]:
-    """Patterns for the culprit's name, and for what it got."""
+def _culprit_patterns(case: GradsCase, argument: str) -> list[tuple[str, str]]:
+    """What the error must name, and the pattern that finds it: the culprit's
+    name, and what it got."""
     if "zz_bad" not in case.grads:
-        return [rf"\b{argument}\b", re.escape(repr(case.threshold))]
+        return [
+            (argument, rf"\b{argument}\b"),
+            (f"the value {case.threshold!r}", re.escape(repr(case.threshold))),
+        ]
     bad = case.grads["zz_bad"]
     if not isinstance(bad, np.ndarray):
-        got = rf"\b{type(bad).__name__}\b"
+        got = (f"the type {type(bad).__name__}", rf"\b{type(bad).__name__}\b")
     elif bad.flags.writeable:
-        got = rf"\b{bad.dtype}\b"
+        got = (f"the dtype {bad.dtype}", rf"\b{bad.dtype}\b")
     else:
-        got = r"writ|read-?only"
-    return [r"\bzz_bad\b", got]
+        got = ("that it is read-only", r"writ|read-?only")
+    return [("the key 'zz_bad'", r"\bzz_bad\b"), got]
 
 
 def nonfinite_named(function: ClipFunction, case: GradsCase) -> None:

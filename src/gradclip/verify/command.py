@@ -1,39 +1,86 @@
 """``gradclip verify``: check any implementation's invariants from the shell.
 
-``gradclip verify clip MODULE:ATTR`` checks a clipping function with the
-seed's signature ``f(grads, max_norm)``; ``gradclip verify net MODULE:ATTR``
-checks a class with the book's ``TwoLayerNet`` constructor and methods;
-``value``, ``norm`` and ``shard`` check element-wise clipping, a global norm,
-and clipping a shard by a given norm. Without ``MODULE:ATTR`` it checks
-gradclip's own; without a kind, every kind. One
-line per invariant: PASS or FAIL, its tier, and on failure the minimal
-counterexample Hypothesis found. Exit status: 0 when everything passes, 1
-when an invariant fails, 2 on a usage error.
+``gradclip verify clip MODULE:ATTR`` checks a clipper by global norm,
+``net`` a class with the book's ``TwoLayerNet`` API, ``value``, ``norm`` and
+``shard`` an element-wise clipper, a global norm and a shard clipper given
+the norm; without ``MODULE:ATTR``, gradclip's own; without a kind, all five.
+The implementation's calling convention is detected first (a dict or a list,
+pairs, objects with ``.grad``, new arrays returned; class labels or one-hot
+targets) and printed; ``--form`` chooses one instead.
+
+Each invariant prints ``PASS|FAIL|SKIP <tier> <name> <seconds> <statement>``;
+each kind ends with a summary per tier. Exit status: 0 when every core
+invariant holds, 1 when one fails (with ``--strict``, when any fails), 2 for
+a usage error (a bad command line, a target that cannot be imported, no
+calling convention that works).
+
+The implementation runs in a worker process, so that one that exits,
+crashes or hangs (``--timeout``) fails the invariant it was running and the
+others still run.
 """
 
 import argparse
-import importlib
-import os
+import json
+import random
+import shlex
 import sys
-import textwrap
-from typing import Any
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, TextIO
 
 from gradclip.cli import positive_int
+from gradclip.verify._invariant import Invariant
+from gradclip.verify._suites import PREFLIGHT, SUITES
+from gradclip.verify._supervisor import Died, Supervisor, TimedOut
+from gradclip.verify._target import UsageError, load
+from gradclip.verify._worker import Request
+from gradclip.verify.conventions import Kind
+from gradclip.verify.report import KindReport, json_report, summary, verdict_lines
+from gradclip.verify.runner import Outcome, ordinary_note
 
-__all__ = ["configure", "run"]
+__all__ = ["UsageError", "configure", "load", "run"]
 
-_OWN = {
+_OWN: dict[Kind, str] = {
     "clip": "gradclip:clip_grads",
     "net": "gradclip:TwoLayerNet",
     "value": "gradclip:clip_grads_value",
     "norm": "gradclip:global_norm",
     "shard": "gradclip:clip_grads_with_norm",
 }
-_TIERS = {"core": ("core",), "robust": ("robust",), "all": ("core", "robust")}
+_TIERS = {
+    "core": ("core",),
+    "return": ("return",),
+    "robust": ("robust",),
+    "all": ("core", "return", "robust"),
+}
+_DEFAULT_EXAMPLES = 100
+_DEFAULT_TIMEOUT = 60.0
+_PREFLIGHT_EXAMPLES = 20
 
 
-class UsageError(Exception):
-    """A bad command line, reported in one line with exit status 2."""
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be a number of seconds, got {text!r}"
+        ) from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be above 0, got {text}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number, got {text!r}"
+        ) from None
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"must be in [0, 2**32), got {value}")
+    return value
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -42,10 +89,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "kind",
         nargs="?",
         choices=sorted(_OWN),
-        help="what to check (default: all five): clip, a function f(grads, "
-        "max_norm); net, a class with the book's TwoLayerNet API; value, "
-        "f(grads, clip_value); norm, f(grads) -> float; shard, f(grads, "
-        "max_norm, total_norm)",
+        help="what to check (default: all five): clip, f(grads, max_norm); "
+        "net, a class with the book's TwoLayerNet API; value, f(grads, "
+        "clip_value); norm, f(grads) -> float; shard, f(grads, max_norm, "
+        "total_norm)",
     )
     parser.add_argument(
         "target",
@@ -54,108 +101,282 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="the implementation to check (default: gradclip's own)",
     )
     parser.add_argument(
+        "--form",
+        metavar="NAME",
+        help="the calling convention to use instead of detecting one: for "
+        "clip, value and shard dict, list, pairs, params, functional, "
+        "functional-list; for norm dict, list, pairs, params; for net "
+        "labels, one-hot",
+    )
+    parser.add_argument(
         "--max-examples",
         type=positive_int,
-        default=100,
+        default=_DEFAULT_EXAMPLES,
         metavar="N",
-        help="cases to try per invariant (default: 100)",
+        help=f"cases to try per invariant (default: {_DEFAULT_EXAMPLES})",
     )
     parser.add_argument(
         "--tier",
         choices=sorted(_TIERS),
         default="all",
-        help="core: the seed's contract on ordinary inputs; robust: the rest",
+        help="core: the notebook's contract on ordinary inputs; return: a "
+        "returned norm; robust: the rest (default: all)",
+    )
+    parser.add_argument(
+        "--only",
+        metavar="NAME[,NAME]",
+        help="check only these invariants, whatever their tier",
+    )
+    parser.add_argument(
+        "--seed",
+        type=_seed,
+        metavar="N",
+        help="the run's seed, printed by every run (default: a random one)",
     )
     parser.add_argument(
         "--derandomize",
         action="store_true",
-        help="draw the same cases on every run",
+        help="draw the same cases on every run, whatever the seed",
     )
+    parser.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        default=_DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"fail an invariant that runs longer (default: {_DEFAULT_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 when any invariant fails, not only a core one",
+    )
+    parser.add_argument(
+        "--json",
+        type=Path,
+        metavar="FILE",
+        help="also write the report as JSON to FILE",
+    )
+
+
+class _Progress:
+    """One line on a terminal's stderr, updated as examples run; nothing elsewhere."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._on = stream.isatty()
+
+    def show(self, name: str, examples: int) -> None:
+        if self._on:
+            self._stream.write(f"\r\x1b[K  ... {name}: {examples} examples")
+            self._stream.flush()
+
+    def clear(self) -> None:
+        if self._on:
+            self._stream.write("\r\x1b[K")
+            self._stream.flush()
 
 
 def run(args: argparse.Namespace) -> int:
     """Check the invariants, print one line each, and return the exit status."""
-    from gradclip.verify._invariant import Invariant
-    from gradclip.verify.clipping import CLIP_INVARIANTS, SHARD_INVARIANTS
-    from gradclip.verify.net import NET_INVARIANTS
-    from gradclip.verify.norm import NORM_INVARIANTS
-    from gradclip.verify.runner import run_invariants
-    from gradclip.verify.value import VALUE_INVARIANTS
 
-    if args.target is not None and args.kind is None:
-        return _usage(f"give the kind ({', '.join(_OWN)}) before MODULE:ATTR")
-    kinds = [args.kind] if args.kind else list(_OWN)
-    suites: dict[str, tuple[Invariant[Any, Any], ...]] = {
-        "clip": CLIP_INVARIANTS,
-        "net": NET_INVARIANTS,
-        "norm": NORM_INVARIANTS,
-        "value": VALUE_INVARIANTS,
-        "shard": SHARD_INVARIANTS,
-    }
-    failed = 0
-    for kind in kinds:
-        target = args.target or _OWN[kind]
-        try:
-            implementation = load(target)
-        except UsageError as error:
-            return _usage(str(error))
-        print(
-            f"gradclip verify {kind} {target} (tier {args.tier}, "
-            f"{args.max_examples} examples per invariant)"
-        )
-        chosen = [i for i in suites[kind] if i.tier in _TIERS[args.tier]]
-        outcomes = run_invariants(
-            chosen,
-            implementation,
-            max_examples=args.max_examples,
-            derandomize=args.derandomize,
-            on_start=lambda invariant: print(
-                f"  ... {invariant.name}", end="\r", file=sys.stderr, flush=True
-            ),
-        )
-        for outcome in outcomes:
-            invariant = outcome.invariant
-            verdict = "PASS" if outcome.passed else "FAIL"
-            print(
-                f"{verdict} {invariant.tier:<6} {invariant.name:<28} "
-                f"{outcome.seconds:6.1f}s  {invariant.statement}",
-                flush=True,
-            )
-            if not outcome.passed:
-                failed += 1
-                print(f"     counterexample: {outcome.counterexample}")
-                print(textwrap.indent(str(outcome.error), "     "))
-    print(f"{failed} invariant(s) failed" if failed else "all invariants hold")
-    return 1 if failed else 0
-
-
-def load(target: str) -> Any:
-    """Import ``MODULE:ATTR`` (ATTR may be dotted) from the current directory too.
-
-    Raises:
-        UsageError: the target is malformed, cannot be imported, or lacks ATTR.
-    """
-    module_name, colon, attribute = target.partition(":")
-    if not colon or not module_name or not attribute:
-        raise UsageError(f"target must look like MODULE:ATTR, got {target!r}")
-    if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
+    seed = (
+        args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
+    )
     try:
-        value: Any = importlib.import_module(module_name)
-    except Exception as error:  # any failure to import is the target's fault
+        kinds, only = _chosen(args, SUITES)
+    except UsageError as error:
+        return _usage(str(error))
+
+    reports: list[KindReport] = []
+    status = 0
+    try:
+        for kind in kinds:
+            report = _check_kind(kind, args, seed, only)
+            reports.append(report)
+            if report.error is not None:
+                status = 2
+                break
+            if not report.core_holds() or (args.strict and not report.all_hold()):
+                status = 1
+    except KeyboardInterrupt:
+        print("gradclip verify: interrupted", file=sys.stderr)
+        return 130
+    if status != 2:
+        print(f"verdict: {_verdict(status, args.strict)} (exit {status})")
+    if args.json is not None:
+        document = json_report(
+            reports, seed=seed, exit_status=status, command=_command_line()
+        )
+        args.json.write_text(json.dumps(document, indent=2) + "\n", "utf-8")
+    return status
+
+
+def _chosen(
+    args: argparse.Namespace, suites: dict[Kind, tuple[Invariant[Any, Any], ...]]
+) -> tuple[list[Kind], set[str] | None]:
+    """The kinds to check and the invariant names asked for, validated."""
+    if args.target is not None and args.kind is None:
+        raise UsageError(f"give the kind ({', '.join(_OWN)}) before MODULE:ATTR")
+    if args.form is not None and args.kind is None:
+        raise UsageError("--form needs a kind")
+    kinds: list[Kind] = [args.kind] if args.kind else list(_OWN)
+    if args.only is None:
+        return kinds, None
+    only = {name.strip() for name in args.only.split(",") if name.strip()}
+    known = {i.name for kind in kinds for i in suites[kind]} | {"preflight"}
+    unknown = sorted(only - known)
+    if unknown or not only:
         raise UsageError(
-            f"cannot import module {module_name!r}: {type(error).__name__}: {error}"
-        ) from None
-    for part in attribute.split("."):
-        try:
-            value = getattr(value, part)
-        except AttributeError:
-            raise UsageError(
-                f"module {module_name!r} has no attribute {attribute!r}"
-            ) from None
-    if not callable(value):
-        raise UsageError(f"{target} must be callable, got {type(value).__name__}")
-    return value
+            f"--only names no invariant of {', '.join(kinds)}: got {args.only!r}; "
+            f"known: {', '.join(sorted(known))}"
+        )
+    return kinds, only
+
+
+def _check_kind(
+    kind: Kind, args: argparse.Namespace, seed: int, only: set[str] | None
+) -> KindReport:
+    """Check one kind in a worker and print its report; return the report."""
+
+    target = args.target or _OWN[kind]
+    report = KindReport(kind, target)
+    try:
+        supervisor = Supervisor(target, kind, args.form, args.timeout)
+    except UsageError as error:
+        report.error = str(error)
+        _usage(str(error))
+        return report
+    report.convention = supervisor.convention
+    progress = _Progress(sys.stderr)
+    tiers = _TIERS[args.tier]
+    chosen = [
+        i
+        for i in SUITES[kind]
+        if (i.name in only if only is not None else i.tier in tiers)
+    ]
+    _print_header(kind, target, args, seed, supervisor.convention)
+
+    def check(invariant: Invariant[Any, Any], examples: int) -> Outcome:
+        request = Request(invariant.name, examples, seed, args.derandomize)
+        outcome = _outcome(supervisor, invariant, request, args.timeout, progress.show)
+        progress.clear()
+        return outcome
+
+    failed: set[str] = set()
+    try:
+        preflight = check(PREFLIGHT[kind], min(args.max_examples, _PREFLIGHT_EXAMPLES))
+        _emit(report, preflight)
+        for invariant in chosen:
+            if not preflight.passed:
+                outcome = Outcome(
+                    invariant,
+                    0.0,
+                    status="SKIP",
+                    reason="not run: the implementation fails the preflight "
+                    "on ordinary input",
+                )
+            else:
+                outcome = check(invariant, args.max_examples)
+            if outcome.status == "FAIL":
+                failed.add(invariant.name)
+                note = ordinary_note(invariant, failed)
+                if note is not None:
+                    outcome = replace(outcome, note=note)
+            _emit(report, outcome)
+    finally:
+        supervisor.close()
+    print(f"summary: {summary(report.outcomes)}")
+    failures = [o.invariant.name for o in report.outcomes if o.status == "FAIL"]
+    replay = _replay(kind, target, args, seed, failures)
+    print(f"seed {seed}" + (f"; replay the failures: {replay}" if failures else ""))
+    return report
+
+
+def _outcome(
+    supervisor: Supervisor,
+    invariant: Invariant[Any, Any],
+    request: Request,
+    timeout: float,
+    show: Callable[[str, int], None],
+) -> Outcome:
+    """Run one invariant in the worker; a timeout or a dead worker is a FAIL."""
+
+    try:
+        fields = supervisor.run(request, lambda n: show(invariant.name, n))
+    except TimedOut:
+        return Outcome(
+            invariant,
+            timeout,
+            status="FAIL",
+            error=f"timeout: no verdict within {timeout:g} s (--timeout); "
+            "the implementation may hang on some input",
+        )
+    except Died as died:
+        return Outcome(
+            invariant,
+            0.0,
+            status="FAIL",
+            error=f"the implementation ended the worker: {died}",
+        )
+    except UsageError as error:
+        return Outcome(
+            invariant,
+            0.0,
+            status="FAIL",
+            error=f"the worker could not restart: {error}",
+        )
+    return Outcome(invariant, **fields)
+
+
+def _emit(report: KindReport, outcome: Outcome) -> None:
+    report.outcomes.append(outcome)
+    print("\n".join(verdict_lines(outcome)), flush=True)
+
+
+def _print_header(
+    kind: str,
+    target: str,
+    args: argparse.Namespace,
+    seed: int,
+    convention: dict[str, Any],
+) -> None:
+    tiers = ", ".join(_TIERS[args.tier]) if args.only is None else "as --only names"
+    print(f"gradclip verify {kind} {target}")
+    print(
+        f"  calling convention: {convention['description']} "
+        f"(--form {convention['name']})"
+    )
+    for note in convention["notes"]:
+        print(f"  note: {note}")
+    print(
+        f"  tiers {tiers}; {args.max_examples} examples per invariant; seed {seed}"
+        f"{' (derandomized)' if args.derandomize else ''}; timeout "
+        f"{args.timeout:g} s per invariant"
+    )
+
+
+def _verdict(status: int, strict: bool) -> str:
+    if status == 0:
+        return "every invariant holds" if strict else "core holds"
+    return "an invariant fails" if strict else "core fails"
+
+
+def _replay(
+    kind: str, target: str, args: argparse.Namespace, seed: int, names: list[str]
+) -> str:
+    parts = ["gradclip", "verify", kind, target, "--seed", str(seed)]
+    parts += ["--only", ",".join(names)]
+    if args.form is not None:
+        parts += ["--form", args.form]
+    if args.max_examples != _DEFAULT_EXAMPLES:
+        parts += ["--max-examples", str(args.max_examples)]
+    if args.derandomize:
+        parts.append("--derandomize")
+    return shlex.join(parts)
+
+
+def _command_line() -> str:
+    return shlex.join(["gradclip", *sys.argv[1:]])
 
 
 def _usage(message: str) -> int:

@@ -22,7 +22,7 @@ import numpy as np
 from gradclip.verify._invariant import Invariant
 from gradclip.verify.conventions import Convention, Unsupported
 
-__all__ = ["CaseResult", "evaluate", "format_error"]
+__all__ = ["CaseResult", "check_case", "evaluate", "format_error"]
 
 CaseT = TypeVar("CaseT")
 
@@ -124,3 +124,25 @@ def _kept(case: object) -> Iterator[None]:
         for array, copy in arrays.values():
             if array.flags.writeable:
                 np.copyto(array, copy)
+
+
+def check_case(
+    invariant: Invariant[Any, CaseT], convention: Convention, case: CaseT
+) -> None:
+    """Judge one case with :func:`evaluate` and raise on anything but a pass.
+
+    For test suites: a failure becomes one ``AssertionError`` with the error
+    and the case as it was before the call; a warning never fails a case.
+
+    Raises:
+        AssertionError: the implementation violates the property on ``case``.
+        Unsupported: the case does not apply to the implementation.
+    """
+    result = evaluate(invariant, convention, case)
+    if result.status == "unsupported":
+        raise Unsupported(result.error or "not applicable")
+    if result.failed:
+        raise AssertionError(
+            f"{result.error}\ncounterexample, as it was before the call: "
+            f"{result.counterexample}"
+        )
