@@ -102,6 +102,15 @@ def test_clipping_at_extremes(clip_impl: Convention, case: GradsCase) -> None:
     _check("clipping_at_extremes", clip_impl, case)
 
 
+@given(case=INVARIANTS["threshold_beyond_float64"].cases)
+@example(  # 5 * 10**308 became inf: a norm of 1e309 stayed unclipped
+    case=GradsCase(threshold=5 * 10**308, grads={"huge": np.full(10000, 1e307)})
+)
+def test_threshold_beyond_float64(clip_impl: Convention, case: GradsCase) -> None:
+    """A max_norm beyond float64 (int, Fraction, longdouble) is exact, or refused."""
+    _check("threshold_beyond_float64", clip_impl, case)
+
+
 @given(case=INVARIANTS["odd_layouts"].cases)
 def test_odd_layouts(clip_impl: Convention, case: GradsCase) -> None:
     """Strided, transposed, Fortran-order, 0-d and empty arrays clip correctly."""
@@ -127,6 +136,9 @@ def test_zero_threshold(clip_impl: Convention, case: GradsCase) -> None:
 
 
 @given(case=INVARIANTS["complex_arrays"].cases)
+@example(  # |z| taken in complex64 overflowed: finite gradients were refused
+    case=GradsCase(threshold=1.0, grads={"z": np.array([3e38 + 3e38j], np.complex64)})
+)
 def test_complex_arrays(clip_impl: Convention, case: GradsCase) -> None:
     """Complex arrays clip with |z| as the magnitude of each element."""
     _check("complex_arrays", clip_impl, case)

@@ -46,6 +46,16 @@ def test_value_odd_layouts(value_impl: Convention, case: GradsCase) -> None:
     check_case(VALUE["odd_layouts"], value_impl, case)
 
 
+@given(case=VALUE["bound_beyond_float64"].cases)
+@example(  # 10**400 became inf, which left inf elements unclipped
+    case=GradsCase(threshold=10**400, grads={"a": np.array([np.inf, -np.inf, 1.0])})
+)
+def test_value_bound_beyond_float64(value_impl: Convention, case: GradsCase) -> None:
+    """A clip_value beyond float64 clips inf to the dtype's max, or is refused."""
+    note(f"case: {case!r}")
+    check_case(VALUE["bound_beyond_float64"], value_impl, case)
+
+
 @given(case=VALUE["bad_input_atomic"].cases)
 def test_value_bad_input_atomic(value_impl: Convention, case: GradsCase) -> None:
     """Bad input raises TypeError or ValueError, as fits it, and changes nothing."""
@@ -77,6 +87,9 @@ def test_norm_read_only_inputs(norm_impl: Convention, case: GradsCase) -> None:
 
 
 @given(case=NORM["exact_at_extremes"].cases)
+@example(  # |z| taken in complex128 overflowed to inf
+    case=GradsCase(threshold=1.0, grads={"z": np.array([1.5e308 + 1.5e308j, 1e-300j])})
+)
 def test_norm_exact_at_extremes(norm_impl: Convention, case: GradsCase) -> None:
     """From subnormals to values whose squares overflow, the norm stays exact."""
     note(f"case: {case!r}")
@@ -102,6 +115,11 @@ def test_norm_nonfinite_propagates(norm_impl: Convention, case: GradsCase) -> No
 
 
 @given(case=NORM["p_norms"].cases)
+@example(  # |z| rounded to a complex64 subnormal: 29% off for p=1
+    case=GradsCase(
+        threshold=1.0, grads={"z": np.array([1.4e-45 + 1.4e-45j], np.complex64)}
+    )
+)
 def test_norm_p_norms(norm_impl: Convention, case: GradsCase) -> None:
     """With norm_type=p for p in 1, 3 and inf, the norm is the exact p-norm."""
     note(f"case: {case!r}")

@@ -792,3 +792,58 @@ def test_regression_tiny_complex64_moduli_lost_their_precision(
     assert global_norm([array], norm_type=norm_type) == pytest.approx(
         exact, rel=1e-6, abs=0
     )
+
+
+@pytest.mark.parametrize(
+    "max_norm",
+    [5 * 10**308, Fraction(5 * 10**308), np.longdouble("5e308")],
+    ids=["int", "Fraction", "longdouble"],
+)
+def test_regression_threshold_beyond_float64_became_inf(max_norm: Any) -> None:
+    """A threshold above float64's range was inf: a norm of 1e309 stayed unclipped."""
+    grads = {"a": np.full(10000, 1e307)}
+    assert clip_grads(grads, max_norm) == math.inf  # the norm, 1e309
+    np.testing.assert_allclose(grads["a"], 5e306, rtol=1e-12)
+    shard = {"a": np.full(4, 1e307)}
+    clip_grads_with_norm(shard, max_norm, total_norm=10**309)
+    np.testing.assert_allclose(shard["a"], 5e306, rtol=1e-12)
+
+
+def test_regression_value_bound_beyond_float64_left_infinities() -> None:
+    """clip_value=10**400 is finite: inf elements become the dtype's max."""
+    grads = [np.array([np.inf, -np.inf, 1.0]), np.array([-np.inf], np.float16)]
+    clip_grads_value(grads, 10**400)
+    largest = np.finfo(np.float64).max
+    np.testing.assert_array_equal(grads[0], [largest, -largest, 1.0])
+    np.testing.assert_array_equal(grads[1], [-np.finfo(np.float16).max])
+
+
+@pytest.mark.parametrize(
+    "total_norm", [10**400, Fraction(3 * 10**400, 7)], ids=["10**400", "Fraction"]
+)
+def test_regression_total_norm_beyond_float64_was_refused(total_norm: Any) -> None:
+    """A finite total_norm beyond float64 gives its clipping factor."""
+    shard = [np.array([1.5e308, -1e308])]
+    clip_grads_with_norm(shard, 1e300, total_norm=total_norm)
+    rate = Fraction(10**300) / Fraction(total_norm)
+    expected = [float(Fraction(1.5e308) * rate), float(Fraction(-1e308) * rate)]
+    np.testing.assert_allclose(shard[0], expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("function", "name"),
+    [
+        (lambda g, v: clip_grads_with_norm(g, 1.0, total_norm=v), "total_norm"),
+        (lambda g, v: clip_grads(g, v), "max_norm"),
+        (lambda g, v: clip_grads(g, 1.0, eps=v), "eps"),
+        (lambda g, v: clip_grads_value(g, v), "clip_value"),
+    ],
+    ids=["total_norm", "max_norm", "eps", "clip_value"],
+)
+def test_regression_huge_numbers_printed_in_full(
+    function: Callable[[list[Array], object], object], name: str
+) -> None:
+    """-10**400 was printed with all its 401 digits."""
+    with pytest.raises(ValueError, match=rf"\b{name}\b") as raised:
+        function([np.array([3.0, 4.0])], -(10**400))
+    assert len(str(raised.value)) < 200, str(raised.value)

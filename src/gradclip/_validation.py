@@ -10,11 +10,13 @@ import numbers
 import reprlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
 from gradclip._memory import merge_shared_views
+from gradclip._norms import ScaledNorm
 from gradclip._typing import GradArray
 
 __all__ = [
@@ -24,6 +26,7 @@ __all__ = [
     "check_norm_type",
     "check_positive",
     "check_rng",
+    "check_threshold",
     "collect_grads",
 ]
 
@@ -33,7 +36,7 @@ _SUPPORTED_DTYPES = frozenset(
 )
 _REAL_DTYPES = frozenset(dtype for dtype in _SUPPORTED_DTYPES if dtype.kind == "f")
 _REPR = reprlib.Repr()
-_REPR.maxstring = _REPR.maxother = 40
+_REPR.maxstring = _REPR.maxother = _REPR.maxlong = 40
 _short = _REPR.repr
 
 
@@ -187,8 +190,41 @@ def check_nonnegative(name: str, value: object, *, allow_inf: bool) -> float:
     number = _check_real(name, value)
     if math.isnan(number) or number < 0 or (math.isinf(number) and not allow_inf):
         rule = "a non-negative number" if allow_inf else "a finite non-negative number"
-        raise ValueError(f"{name} must be {rule}, got {name}={value!r}")
+        raise ValueError(f"{name} must be {rule}, got {name}={_short(value)}")
     return number
+
+
+def check_threshold(name: str, value: object, *, allow_inf: bool) -> ScaledNorm:
+    """Return a real number >= 0 as ``mantissa * 2**exponent``.
+
+    A finite number beyond the float64 range (``5 * 10**308``, a
+    ``Fraction``, a ``longdouble``) keeps its value rather than becoming inf,
+    so that it compares rightly with a norm beyond that range.
+
+    Raises:
+        TypeError: ``value`` is not a real number (bools and arrays are not).
+        ValueError: ``value`` is NaN, negative, or infinite when not allowed.
+    """
+    finite = _is_finite(value)
+    number = check_nonnegative(name, value, allow_inf=allow_inf or finite)
+    if number < math.inf or not finite:
+        return ScaledNorm(number)
+    if isinstance(value, np.floating):
+        mantissa, exponent = np.frexp(value)
+        return ScaledNorm(float(mantissa), int(exponent))
+    rational: numbers.Rational = value  # type: ignore[assignment]  # by _is_finite
+    exact = Fraction(rational)
+    exponent = exact.numerator.bit_length() - exact.denominator.bit_length()
+    return ScaledNorm(float(exact / Fraction(2) ** exponent), exponent)
+
+
+def _is_finite(value: object) -> bool:
+    """Whether a real number is finite, even beyond the float64 range."""
+    if isinstance(value, numbers.Rational):  # NumPy's integers are too
+        return True
+    if isinstance(value, np.floating):
+        return bool(np.isfinite(value))
+    return isinstance(value, float) and math.isfinite(value)
 
 
 def check_positive(name: str, value: object) -> float:
@@ -201,7 +237,7 @@ def check_positive(name: str, value: object) -> float:
     number = _check_real(name, value)
     if not 0 < number < math.inf:
         raise ValueError(
-            f"{name} must be a finite positive number, got {name}={value!r}"
+            f"{name} must be a finite positive number, got {name}={_short(value)}"
         )
     return number
 
@@ -237,7 +273,7 @@ def check_norm_type(value: object) -> float:
     number = _check_real("norm_type", value)
     if not number >= 1:
         raise ValueError(
-            f"norm_type must be a number >= 1 or inf, got norm_type={value!r}"
+            f"norm_type must be a number >= 1 or inf, got norm_type={_short(value)}"
         )
     return number
 

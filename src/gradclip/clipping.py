@@ -26,6 +26,7 @@ from gradclip._validation import (
     check_flag,
     check_nonnegative,
     check_norm_type,
+    check_threshold,
     collect_grads,
 )
 
@@ -94,7 +95,8 @@ def clip_grads(
         grads: a mapping of keys to writeable arrays, or a sequence of them.
             An array that appears more than once is counted and scaled once.
         max_norm: the largest allowed norm, >= 0; 0 zeroes the gradients and
-            inf never clips.
+            inf never clips. An int, ``Fraction`` or ``longdouble`` beyond the
+            float64 range keeps its value.
         norm_type: the p of the p-norm, p >= 1; ``float('inf')`` gives the
             largest absolute value.
         eps: added to the norm before dividing, >= 0 and finite.
@@ -126,7 +128,7 @@ def clip_grads(
         Pascanu, Mikolov, Bengio, "On the difficulty of training recurrent
         neural networks", ICML 2013, arXiv:1211.5063.
     """
-    limit = check_nonnegative("max_norm", max_norm, allow_inf=True)
+    limit = check_threshold("max_norm", max_norm, allow_inf=True)
     p = check_norm_type(norm_type)
     epsilon = check_nonnegative("eps", eps, allow_inf=False)
     strict = check_flag("error_if_nonfinite", error_if_nonfinite)
@@ -155,7 +157,8 @@ def clip_grads_with_norm(
     Args:
         grads: a mapping of keys to writeable arrays, or a sequence of them.
         max_norm: the largest allowed norm, >= 0; inf never clips.
-        total_norm: the global norm of all shards, finite and >= 0.
+        total_norm: the global norm of all shards, finite and >= 0; beyond
+            the float64 range as an int, ``Fraction`` or ``longdouble``.
         eps: added to the norm before dividing, >= 0 and finite.
 
     Raises:
@@ -172,11 +175,11 @@ def clip_grads_with_norm(
         >>> shard[0].tolist()
         [0.3, 0.4]
     """
-    limit = check_nonnegative("max_norm", max_norm, allow_inf=True)
-    known = check_nonnegative("total_norm", total_norm, allow_inf=False)
+    limit = check_threshold("max_norm", max_norm, allow_inf=True)
+    known = check_threshold("total_norm", total_norm, allow_inf=False)
     epsilon = check_nonnegative("eps", eps, allow_inf=False)
     entries = collect_grads(grads, writeable=True)
-    _scale_to(entries.arrays, limit, ScaledNorm(known), epsilon)
+    _scale_to(entries.arrays, limit, known, epsilon)
 
 
 def clip_grads_value(grads: RealGrads, clip_value: RealNumber) -> None:
@@ -188,7 +191,8 @@ def clip_grads_value(grads: RealGrads, clip_value: RealNumber) -> None:
     Args:
         grads: a mapping of keys to writeable real arrays, or a sequence of
             them.
-        clip_value: the largest allowed magnitude, >= 0; inf never clips.
+        clip_value: the largest allowed magnitude, >= 0; inf never clips, a
+            finite bound beyond every dtype's range clips inf to its max.
 
     Raises:
         TypeError: an argument has the wrong type, or an array is complex.
@@ -202,10 +206,11 @@ def clip_grads_value(grads: RealGrads, clip_value: RealNumber) -> None:
         >>> grads[0].tolist()
         [-1.0, 0.5, 1.0]
     """
-    bound = check_nonnegative("clip_value", clip_value, allow_inf=True)
+    threshold = check_threshold("clip_value", clip_value, allow_inf=True)
     entries = collect_grads(grads, writeable=True, allow_complex=False)
-    if bound == math.inf:
+    if not threshold.is_finite:
         return
+    bound = float(threshold)  # inf beyond float64: every dtype's max is below
     for array in entries.arrays:
         largest = float(np.finfo(REAL_DTYPES[array.dtype]).max)
         limit = array.dtype.type(min(bound, largest))
@@ -215,7 +220,7 @@ def clip_grads_value(grads: RealGrads, clip_value: RealNumber) -> None:
 
 
 def _scale_to(
-    arrays: tuple[GradArray, ...], limit: float, total: ScaledNorm, eps: float
+    arrays: tuple[GradArray, ...], limit: ScaledNorm, total: ScaledNorm, eps: float
 ) -> None:
     """Multiply ``arrays`` by ``limit / (total + eps)`` when that is below 1."""
     rate = _rate(limit, total, eps)
@@ -236,14 +241,14 @@ _MIN_NORMAL_EXPONENT = -1021
 """``math.ldexp(m, e)`` with ``0.5 <= m < 1`` is a normal float64 from here up."""
 
 
-def _rate(limit: float, total: ScaledNorm, eps: float) -> tuple[float, int] | None:
+def _rate(limit: ScaledNorm, total: ScaledNorm, eps: float) -> tuple[float, int] | None:
     """Return ``limit / (total + eps)`` as ``(m, e)``, ``m * 2**e``, if below 1.
 
     The division is done on mantissas and exponents, so it neither overflows
     nor underflows, whatever the magnitudes. Beyond the float64 range eps is
     negligible and is left out. ``m`` is 0 or in ``[0.5, 1)``.
     """
-    if limit == math.inf:
+    if not limit.is_finite:
         return None
     value = float(total)
     if value == math.inf:
@@ -254,7 +259,8 @@ def _rate(limit: float, total: ScaledNorm, eps: float) -> tuple[float, int] | No
         divisor, shift = value + eps, 0
     if divisor == 0:
         return None
-    limit_mantissa, limit_exponent = math.frexp(limit)
+    limit_mantissa, limit_exponent = math.frexp(limit.mantissa)
+    limit_exponent += limit.exponent
     divisor_mantissa, divisor_exponent = math.frexp(divisor)
     mantissa, extra = math.frexp(limit_mantissa / divisor_mantissa)
     exponent = limit_exponent - divisor_exponent - shift + extra

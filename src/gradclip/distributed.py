@@ -72,6 +72,7 @@ from gradclip._validation import (
     check_flag,
     check_nonnegative,
     check_norm_type,
+    check_threshold,
     collect_grads,
 )
 from gradclip.clipping import NonFiniteGradientError, _nonfinite_message, _scale_to
@@ -221,7 +222,7 @@ def clip_grads(
     fault: Exception | None = None
     entries: GradEntries | None = None
     try:
-        limit = check_nonnegative("max_norm", max_norm, allow_inf=True)
+        limit = check_threshold("max_norm", max_norm, allow_inf=True)
         p = check_norm_type(norm_type)
         epsilon = check_nonnegative("eps", eps, allow_inf=False)
         strict = check_flag("error_if_nonfinite", error_if_nonfinite)
@@ -229,10 +230,10 @@ def clip_grads(
         local = _Local.read(entries.arrays, p)
     except Exception as error:  # every rank must hear of it: see _agree
         fault, local = error, _Local.refused()
-        limit = p = epsilon = math.nan
+        limit, p, epsilon = ScaledNorm(math.nan), math.nan, math.nan
         strict = False
     settings = {
-        "max_norm": limit,
+        "max_norm": float(limit),
         "norm_type": p,
         "eps": epsilon,
         "error_if_nonfinite": float(strict),

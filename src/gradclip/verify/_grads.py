@@ -40,17 +40,21 @@ __all__ = [
     "assert_in_place",
     "assert_untouched",
     "bad_cases",
+    "beyond_float64_cases",
     "copy_grads",
     "culprit_cases",
     "edge_cases",
+    "exact_threshold",
     "factor_cases",
     "float_norm",
     "grads_cases",
+    "infinite_cases",
     "large_cases",
     "nonfinite_cases",
     "overlap_cases",
     "restored",
     "themed_cases",
+    "thresholds_beyond_float64",
 ]
 
 EPS = 1e-6
@@ -370,6 +374,57 @@ def _at_edge(array: NDArray[Any], exponent: int) -> NDArray[Any]:
         else:
             scaled[...] = np.ldexp(array, shift)
     return scaled
+
+
+@st.composite
+def thresholds_beyond_float64(draw: st.DrawFn, below: Fraction) -> Any:
+    """Draw a threshold above float64's range: an int, a Fraction, or a
+    ``longdouble`` where that has a wider range; mostly below ``below``."""
+    low = Fraction(FLOAT64_MAX) * Fraction(1001, 1000)
+    fraction = Fraction(draw(st.floats(1e-3, 2.0)))
+    exact = max(low, below * fraction)
+    kinds = ["int", "Fraction"]
+    if np.finfo(np.longdouble).max > FLOAT64_MAX:
+        kinds.append("longdouble")
+    kind = draw(st.sampled_from(kinds))
+    if kind == "int":
+        return int(exact)
+    if kind == "Fraction":
+        return exact
+    return np.longdouble(exact.numerator) / np.longdouble(exact.denominator)
+
+
+def exact_threshold(threshold: Any) -> Fraction:
+    """A threshold (float, int, Fraction or NumPy float) as an exact Fraction."""
+    if isinstance(threshold, np.floating):
+        return Fraction(*threshold.as_integer_ratio())
+    return Fraction(threshold)
+
+
+@st.composite
+def beyond_float64_cases(draw: st.DrawFn) -> GradsCase:
+    """Draw float64 gradients whose norm is beyond float64's range, and a
+    threshold beyond it too: an int, a Fraction or a longdouble."""
+    values = st.floats(1e307, FLOAT64_MAX).flatmap(
+        lambda v: st.lists(st.sampled_from([v, -v, v / 3]), min_size=1, max_size=8)
+    )
+    size = draw(st.integers(400, 1000))
+    grads: dict[str, NDArray[Any]] = {"huge": np.resize(np.array(draw(values)), size)}
+    if draw(st.booleans()):
+        grads["small"] = np.array(draw(st.lists(st.floats(-1e3, 1e3), max_size=4)))
+    norm = exact_norm(grads.values())
+    return GradsCase(grads=grads, threshold=draw(thresholds_beyond_float64(norm)))
+
+
+@st.composite
+def infinite_cases(draw: st.DrawFn) -> GradsCase:
+    """Draw real gradients that may hold inf, and a clip_value beyond float64."""
+    arrays = gradient_arrays(
+        dtypes=["float16", "float32", "float64"], allow_huge=True, allow_infinity=True
+    )
+    grads = draw(gradient_dicts(arrays, min_size=1, max_size=4))
+    threshold = draw(thresholds_beyond_float64(Fraction(FLOAT64_MAX)))
+    return GradsCase(grads=grads, threshold=threshold)
 
 
 LARGE = (1 << 16, 1 << 20, 1 << 22)

@@ -43,9 +43,11 @@ from gradclip.verify._grads import (
     assert_in_place,
     assert_untouched,
     bad_cases,
+    beyond_float64_cases,
     copy_grads,
     culprit_cases,
     edge_cases,
+    exact_threshold,
     factor_cases,
     float_norm,
     grads_cases,
@@ -85,19 +87,24 @@ ShardFunction = Callable[[dict[str, Any], float, float], object]
 # The properties, each checked against the exact oracle.
 
 
-def _assert_norm_bound(after: list[NDArray[Any]], max_norm: float) -> None:
-    if math.isinf(max_norm):
+def _assert_norm_bound(after: list[NDArray[Any]], max_norm: float | Fraction) -> None:
+    if max_norm == math.inf:
         return
     bound = Fraction(max_norm) * (1 + Fraction(relative_tolerance(after)))
     bound += absolute_tolerance(after)
     square = exact_square_norm(after)
     assert square <= bound * bound, (
-        f"norm after clipping is {show(exact_norm(after))}, above max_norm={max_norm!r}"
+        f"norm after clipping is {show(exact_norm(after))}, "
+        f"above max_norm={_shown(max_norm)}"
     )
 
 
+def _shown(max_norm: float | Fraction) -> str:
+    return repr(max_norm) if isinstance(max_norm, float) else show(max_norm)
+
+
 def _assert_clipped_to_bound(
-    before: list[NDArray[Any]], after: list[NDArray[Any]], max_norm: float
+    before: list[NDArray[Any]], after: list[NDArray[Any]], max_norm: float | Fraction
 ) -> None:
     norm = exact_norm(before)
     if norm <= max_norm:
@@ -108,13 +115,13 @@ def _assert_clipped_to_bound(
     high = Fraction(max_norm) * (1 + tolerance) + absolute_tolerance(before)
     result = exact_norm(after)
     assert low <= result <= high, (
-        f"norm {show(norm)} above max_norm={max_norm!r} should be clipped to "
+        f"norm {show(norm)} above max_norm={_shown(max_norm)} should be clipped to "
         f"[{show(low)}, {show(high)}], got {show(result)}"
     )
 
 
 def _assert_common_factor(
-    before: list[NDArray[Any]], after: list[NDArray[Any]], max_norm: float
+    before: list[NDArray[Any]], after: list[NDArray[Any]], max_norm: float | Fraction
 ) -> None:
     """Check after == c * before for one c in (0, 1], element by element.
 
@@ -149,7 +156,7 @@ def _assert_common_factor(
     read_off = 4 * relative_tolerance([before[position]])
     assert 0 < factor <= 1 + read_off, (
         f"arrays must be scaled by one factor in (0, 1], got factor {factor!r} "
-        f"at the largest element (max_norm={max_norm!r})"
+        f"at the largest element (max_norm={_shown(max_norm)})"
     )
     slack = float(absolute_tolerance(before))
     for old, new in zip(before, after, strict=True):
@@ -174,7 +181,7 @@ def _part_magnitudes(array: NDArray[Any]) -> NDArray[Any]:
 
 
 def _assert_clipped(
-    before: list[NDArray[Any]], after: list[NDArray[Any]], max_norm: float
+    before: list[NDArray[Any]], after: list[NDArray[Any]], max_norm: float | Fraction
 ) -> None:
     """Check the norm bound, the clip to it, and the one common factor."""
     _assert_norm_bound(after, max_norm)
@@ -289,6 +296,26 @@ def returned_norm_at_extremes(function: ClipFunction, case: GradsCase) -> None:
     """From subnormals to values whose squares overflow, a returned norm is exact."""
     with restored(case) as before:
         _assert_returned_norm(_clip(function, case), before)
+
+
+def threshold_beyond_float64(function: ClipFunction, case: GradsCase) -> None:
+    """A max_norm beyond float64 (int, Fraction, longdouble) is exact, or refused.
+
+    The norm is beyond float64's range too. An implementation may refuse such
+    a threshold with an error and change nothing; one that takes it must
+    compare it with the norm exactly rather than as inf.
+    """
+    with restored(case) as before:
+        try:
+            _clip(function, case)
+        except (TypeError, ValueError, ArithmeticError):
+            assert_untouched(before, arrays_of(case))
+            return
+        limit = exact_threshold(case.threshold)
+        if exact_norm(before) + Fraction(EPS) <= limit:
+            assert_untouched(before, arrays_of(case))
+            return
+        _assert_clipped(before, arrays_of(case), limit)
 
 
 def odd_layouts(function: ClipFunction, case: GradsCase) -> None:
@@ -575,6 +602,12 @@ CLIP_INVARIANTS: tuple[Invariant[ClipFunction, GradsCase], ...] = (
         themed_cases("extreme", EXTREME),
         needs=frozenset({"returned norm"}),
         ordinary=("exact_returned_norm",),
+    ),
+    _clip_invariant(
+        threshold_beyond_float64,
+        "robust",
+        beyond_float64_cases(),
+        ordinary=_CLIPPED,
     ),
     _clip_invariant(
         odd_layouts,

@@ -16,13 +16,17 @@ from gradclip.verify._grads import (
     GradsCase,
     arrays_of,
     assert_in_place,
+    assert_untouched,
     bad_cases,
     copy_grads,
+    exact_threshold,
     grads_cases,
+    infinite_cases,
     restored,
     themed_cases,
 )
 from gradclip.verify._invariant import Invariant, Tier, invariant
+from gradclip.verify._oracle import show
 from gradclip.verify.clipping import assert_error_names_culprit, bad_input_atomic
 
 __all__ = ["VALUE_INVARIANTS", "VALUE_PREFLIGHT", "ValueFunction"]
@@ -87,6 +91,29 @@ def odd_layouts(function: ValueFunction, case: GradsCase) -> None:
     assert_in_place(function, case)
 
 
+def bound_beyond_float64(function: ValueFunction, case: GradsCase) -> None:
+    """A clip_value beyond float64 clips inf to the dtype's max, or is refused.
+
+    Every finite element is within such a bound and stays bit-identical; an
+    infinite one is beyond it and becomes the dtype's largest value, of its
+    sign. An implementation may instead refuse the bound and change nothing.
+    """
+    with restored(case) as before:
+        try:
+            function(case.grads, case.threshold)
+        except (TypeError, ValueError, ArithmeticError):
+            assert_untouched(before, arrays_of(case))
+            return
+        for old, new in zip(before, arrays_of(case), strict=True):
+            largest = np.finfo(old.dtype).max
+            expected = np.where(np.isinf(old), np.copysign(largest, old), old)
+            assert expected.tobytes() == new.tobytes(), (
+                f"clip_value={show(exact_threshold(case.threshold))} must clip inf "
+                "to the dtype's max "
+                f"and keep finite values: {old!r} became {new!r}"
+            )
+
+
 def errors_name_culprit(function: ValueFunction, case: GradsCase) -> None:
     """The error for bad input names the argument or key at fault and what it got."""
     assert_error_names_culprit(function, case, "clip_value")
@@ -126,6 +153,12 @@ VALUE_INVARIANTS: tuple[Invariant[ValueFunction, GradsCase], ...] = (
         "robust",
         themed_cases("layout", LAYOUTS, measure="largest"),
         ordinary=("elements_clipped", "in_place_identity"),
+    ),
+    _value_invariant(
+        bound_beyond_float64,
+        "robust",
+        infinite_cases(),
+        ordinary=("elements_clipped",),
     ),
     _value_invariant(
         bad_input_atomic, "robust", bad_cases(measure="largest", allow_complex=False)
