@@ -7,8 +7,8 @@ Run from a checkout with the ``mpi`` extra installed::
 For each set of float32 gradients, sharded round-robin by array among the
 ranks, rank 0 prints the median time of one collective ``clip_grads`` step
 (the slowest rank's), the median time of single-process
-``gradclip.clip_grads`` on all the arrays in one process (measured in the
-same run, by rank 0 while the other ranks sleep), and the bytes each rank
+``gradclip.clip_grads`` on all the arrays in one process (measured in turns
+with it, by rank 0 while the other ranks sleep), and the bytes each rank
 hands to MPI per step, counted on the communicator itself.
 """
 
@@ -24,7 +24,7 @@ import gradclip
 from gradclip import FloatArray
 from gradclip.distributed import clip_grads
 
-REPEATS = 30
+REPEATS = 50
 SETS: dict[str, list[tuple[int, ...]]] = {
     "TwoLayerNet(784, 50, 10)": [(784, 50), (50,), (50, 10), (10,)],
     "4 arrays, 1e3 elements": [(250,)] * 4,
@@ -56,34 +56,35 @@ def gradients(shapes: list[tuple[int, ...]]) -> list[FloatArray]:
     return [rng.standard_normal(shape, dtype=np.float32) for shape in shapes]
 
 
-def collective_ms(comm: CountingComm, shard: list[FloatArray]) -> tuple[float, int]:
-    """Median ms of one step (slowest rank), and bytes sent by this rank per step."""
-    times = []
+def measure(
+    comm: CountingComm, shard: list[FloatArray], arrays: list[FloatArray]
+) -> tuple[float, float, int]:
+    """Median ms of a collective step (slowest rank) and of a single-process
+    clip of all arrays on rank 0, taken in turns; bytes this rank sends per step.
+
+    While rank 0 clips alone, the other ranks sleep rather than wait in MPI's
+    busy loop, which would take a core from it.
+    """
     clip_grads(shard, 1.0, comm)  # warm up
-    before = comm.sent
+    if comm.rank == 0:
+        gradclip.clip_grads(arrays, 1.0)
+    collective, single, before = [], [], comm.sent
     for _ in range(REPEATS):
         comm.Barrier()
         start = time.perf_counter()
         clip_grads(shard, 1.0, comm)
-        times.append(comm.allreduce(time.perf_counter() - start, op=MPI.MAX))
-    return 1e3 * statistics.median(times), (comm.sent - before) // REPEATS
-
-
-def single_ms(comm: MPI.Intracomm, arrays: list[FloatArray]) -> float:
-    """Median ms of single-process clip_grads on rank 0; the others sleep."""
-    result = 0.0
-    if comm.rank == 0:
-        gradclip.clip_grads(arrays, 1.0)
-        times = []
-        for _ in range(REPEATS):
+        collective.append(comm.allreduce(time.perf_counter() - start, op=MPI.MAX))
+        if comm.rank == 0:
             start = time.perf_counter()
             gradclip.clip_grads(arrays, 1.0)
-            times.append(time.perf_counter() - start)
-        result = 1e3 * statistics.median(times)
-    done = comm.Ibarrier()
-    while not done.Test():
-        time.sleep(0.001)  # not MPI's busy wait, which would take a core
-    return result
+            single.append(time.perf_counter() - start)
+        done = comm.Ibarrier()
+        while not done.Test():
+            time.sleep(0.0002)
+    sent = (comm.sent - before) // REPEATS
+    if comm.rank != 0:
+        return 0.0, 0.0, sent
+    return 1e3 * statistics.median(collective), 1e3 * statistics.median(single), sent
 
 
 def main() -> None:
@@ -98,8 +99,7 @@ def main() -> None:
     for name, shapes in SETS.items():
         arrays = gradients(shapes)
         shard = [a.copy() for i, a in enumerate(arrays) if i % comm.size == comm.rank]
-        collective, sent = collective_ms(comm, shard)
-        single = single_ms(comm, arrays)
+        collective, single, sent = measure(comm, shard, arrays)
         if comm.rank == 0:
             elements = sum(a.size for a in arrays)
             print(
