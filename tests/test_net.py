@@ -374,3 +374,14 @@ def test_two_layer_net_invalid_inputs(
             net.predict(x)
     for key, param in net.params.items():
         np.testing.assert_array_equal(param, before[key])
+
+
+@pytest.mark.parametrize(
+    ("std", "dtype"), [(1e6, np.float16), (1e39, np.float32), (1e308, np.float64)]
+)
+def test_regression_weight_init_std_overflowing_the_dtype_built_inf_weights(
+    std: float, dtype: type[Any]
+) -> None:
+    """weight_init_std=1e6 in float16 gave inf weights with only NumPy warnings."""
+    with pytest.raises(ValueError, match=rf"weight_init_std.*{np.dtype(dtype)}"):
+        TwoLayerNet(40, 50, 30, weight_init_std=std, dtype=dtype, rng=0)

@@ -53,8 +53,9 @@ class TwoLayerNet:
         TypeError: If a size is not an int, ``weight_init_std`` is not a real
             number, ``rng`` is of the wrong type or ``dtype`` is not a
             floating dtype.
-        ValueError: If a size is below 1, ``weight_init_std`` is negative or
-            not finite, or an int ``rng`` is negative.
+        ValueError: If a size is below 1, ``weight_init_std`` is negative,
+            not finite, or so large that a weight drawn is not finite in
+            ``dtype``, or an int ``rng`` is negative.
 
     Example:
         >>> net = TwoLayerNet(input_size=5, hidden_size=4, output_size=3, rng=0)
@@ -101,10 +102,22 @@ class TwoLayerNet:
                 return np.random.randn(*shape)  # noqa: NPY002
             return generator.standard_normal(shape)
 
+        draws = {
+            "W1": normal(input_size, hidden_size),
+            "W2": normal(hidden_size, output_size),
+        }
+        largest = std * max(float(np.max(np.abs(d))) for d in draws.values())
+        if largest > float(np.finfo(float_dtype).max):
+            raise ValueError(
+                f"weight_init_std must be small enough for finite {float_dtype} "
+                f"weights (at most {float(np.finfo(float_dtype).max):g}), got "
+                f"weight_init_std={weight_init_std!r}, which drew a weight of "
+                f"{largest:.3g}"
+            )
         self.params: dict[str, FloatArray] = {
-            "W1": (std * normal(input_size, hidden_size)).astype(float_dtype),
+            "W1": (std * draws["W1"]).astype(float_dtype),
             "b1": np.zeros(hidden_size, dtype=float_dtype),
-            "W2": (std * normal(hidden_size, output_size)).astype(float_dtype),
+            "W2": (std * draws["W2"]).astype(float_dtype),
             "b2": np.zeros(output_size, dtype=float_dtype),
         }
         self.layers: _Layers = {

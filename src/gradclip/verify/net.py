@@ -286,13 +286,25 @@ def float_targets(factory: NetFactory, problem: NetProblem) -> None:
 
 
 def bad_input_rejected(factory: NetFactory, problem: NetProblem) -> None:
-    """Bad sizes, weight_init_std, inputs or targets raise an error naming them."""
+    """Bad sizes, weight_init_std, inputs or targets raise an error naming them.
+
+    A weight_init_std is bad when infinite, or so large that the weights it
+    draws are not finite.
+    """
     for position, name in enumerate(("input_size", "hidden_size", "output_size")):
         for bad in (0, True):  # True would pass for 1
             sizes = [*problem.sizes[:position], bad, *problem.sizes[position + 1 :]]
             _assert_rejected(f"{name}={bad!r}", name, factory, *sizes)
     _assert_rejected(
         "weight_init_std=inf", "weight_init_std", factory, *problem.sizes, math.inf
+    )
+    # Hundreds of weights, some beyond 1 in magnitude: times this std, inf.
+    _assert_rejected(
+        "weight_init_std=1.7e308 (weights beyond float64's range)",
+        "weight_init_std",
+        factory,
+        *(30 * size for size in problem.sizes),
+        1.7e308,
     )
     net = _build(factory, problem)
     before = {key: value.tobytes() for key, value in net.params.items()}
