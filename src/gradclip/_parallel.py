@@ -13,6 +13,7 @@ References:
 
 import contextvars
 import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any, TypeVar
@@ -60,27 +61,49 @@ def run_pieces(
 ) -> list[T]:
     """Return ``[function(p) for p in pieces]``, on several threads if it pays.
 
-    Each piece runs in a copy of the caller's context, so that settings such
-    as ``np.errstate`` hold in the threads as they do in the caller.
+    The caller and ``_WORKERS - 1`` pool threads take the pieces in order,
+    each the next one not yet taken, so that a thread slowed by another
+    process does not hold the others up. Each thread runs in a copy of the
+    caller's context, so that settings such as ``np.errstate`` hold there as
+    they do in the caller.
 
     Whatever is raised, in a thread or in the caller (``KeyboardInterrupt``),
-    reaches the caller only after every piece has finished or been
-    cancelled: no thread touches the arrays once this has returned or raised.
-    A piece is always run in full, so each element is either done or not.
+    reaches the caller only after every thread has stopped: no thread touches
+    the arrays once this has returned or raised. A piece is always run in
+    full, so each element is either done or not.
     """
     if _WORKERS == 1 or len(pieces) < 2 or sum(p.size for p in pieces) < _MIN_PARALLEL:
         return [function(piece) for piece in pieces]
+    results: list[Any] = [None] * len(pieces)
+    taken = iter(range(len(pieces)))
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def work() -> None:
+        while not stop.is_set():
+            with lock:
+                index = next(taken, None)
+            if index is None:
+                return
+            try:
+                results[index] = function(pieces[index])
+            except BaseException:
+                stop.set()
+                raise
+
     pool = _threads()
-    futures: list[Future[T]] = []
+    helpers: list[Future[None]] = []
     try:
-        for piece in pieces:
-            futures.append(pool.submit(contextvars.copy_context().run, function, piece))
-        return [future.result() for future in futures]
+        for _ in range(_WORKERS - 1):
+            helpers.append(pool.submit(contextvars.copy_context().run, work))
+        work()
+        for helper in helpers:
+            helper.result()
     except BaseException:
-        for future in futures:
-            future.cancel()
-        _wait_for(futures)
+        stop.set()
+        _wait_for(helpers)
         raise
+    return results
 
 
 def _wait_for(futures: Sequence[Future[Any]]) -> None:
