@@ -17,7 +17,9 @@ import math
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
+from gradclip._half import TABLE_FROM, scale_half, scaled_half, table
 from gradclip._norms import REAL_DTYPES, ScaledNorm, is_finite, norm
 from gradclip._parallel import run_pieces, split
 from gradclip._typing import GradArray, Grads, RealGrads, RealNumber
@@ -273,23 +275,37 @@ def _multiply(arrays: tuple[GradArray, ...], factor: float) -> None:
     """Multiply every array in place by ``factor``, rounding once per element.
 
     Arrays of more than ``_PIECE`` elements are cut into pieces that the
-    machine's cores scale at once (see ``gradclip._parallel``).
+    machine's cores scale at once (see ``gradclip._parallel``), last piece
+    first: the norm read it last, so it may still be in cache. float16 goes
+    through a table (see ``gradclip._half``) when there is enough of it.
     """
-    scalars: dict[np.dtype[Any], np.floating[Any]] = {}
+    dtypes = {array.dtype for array in arrays}
+    scalars = {d: _scalar_for(d, factor) for d in dtypes if d != np.float16}
+    halves = sum(array.size for array in arrays if array.dtype == np.float16)
+    lookup = table(factor) if halves >= TABLE_FROM else None
+
+    def scale(array: GradArray) -> None:
+        if array.dtype == np.float16:
+            _scale_half(array, factor, lookup)
+        else:
+            np.multiply(array, scalars[array.dtype], array)
+
     large = []
     for array in arrays:
-        scalar = scalars.get(array.dtype)
-        if scalar is None:
-            scalar = scalars[array.dtype] = _scalar_for(array.dtype, factor)
         if array.size > _PIECE:
             large.append(array)
         else:
-            np.multiply(array, scalar, out=array, casting="same_kind")
+            scale(array)
+    run_pieces(scale, split(large, _PIECE)[::-1])
 
-    def scale(piece: GradArray) -> None:
-        np.multiply(piece, scalars[piece.dtype], out=piece, casting="same_kind")
 
-    run_pieces(scale, split(large, _PIECE))
+def _scale_half(
+    array: GradArray, factor: float, lookup: NDArray[np.uint16] | None
+) -> None:
+    if lookup is None:  # fewer than TABLE_FROM elements: each one directly
+        array[...] = scaled_half(array.astype(np.float64), factor)
+    else:
+        scale_half(array, lookup)
 
 
 _PIECE = 1 << 20
@@ -299,11 +315,11 @@ _PIECE = 1 << 20
 def _scalar_for(dtype: np.dtype[Any], factor: float) -> np.floating[Any]:
     """``factor`` in the dtype's precision, or in float64 where that would round it.
 
-    float16 always computes in float64, as do factors below the dtype's
-    smallest normal number, so that each element is rounded once.
+    Factors below the dtype's smallest normal number compute in float64, so
+    that each element is rounded once.
     """
     real = REAL_DTYPES[dtype]
-    if real != np.float16 and (factor == 0 or factor >= np.finfo(real).tiny):
+    if factor == 0 or factor >= np.finfo(real).tiny:
         return real.type(factor)
     return np.float64(factor)
 
