@@ -151,19 +151,24 @@ def _two_norm(arrays: Sequence[GradArray]) -> ScaledNorm:
 
 
 def _batches(arrays: Sequence[GradArray]) -> Iterator[list[GradArray]]:
-    """Group arrays of at most ``CHUNK`` elements by dtype, ``CHUNK`` per group."""
-    groups: dict[np.dtype[Any], tuple[list[GradArray], int]] = {}
+    """Group arrays of at most ``CHUNK`` elements by dtype, ``CHUNK`` per group.
+
+    The cuts are found on the running sizes with ``np.searchsorted``, so
+    that a million tiny arrays cost a few operations each.
+    """
+    by_dtype: dict[np.dtype[Any], list[GradArray]] = {}
     for array in arrays:
-        if array.size > CHUNK:
-            continue
-        group, size = groups.get(array.dtype, ([], 0))
-        if size + array.size > CHUNK:
-            yield group
-            group, size = [], 0
-        group.append(array)
-        groups[array.dtype] = (group, size + array.size)
-    for group, _ in groups.values():
-        yield group
+        if array.size <= CHUNK:
+            by_dtype.setdefault(array.dtype, []).append(array)
+    for group in by_dtype.values():
+        sizes = np.fromiter((a.size for a in group), np.int64, len(group))
+        ends = np.cumsum(sizes)
+        start = 0
+        while start < len(group):
+            before = int(ends[start - 1]) if start else 0
+            stop = int(np.searchsorted(ends, before + CHUNK, side="right"))
+            yield group[start:stop]
+            start = stop
 
 
 def _concatenate(batch: list[GradArray]) -> GradArray:

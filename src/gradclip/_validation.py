@@ -93,14 +93,15 @@ def collect_grads(
     """
     items = _items(grads)
     dtypes = _SUPPORTED_DTYPES if allow_complex else _REAL_DTYPES
+    objects: dict[int, GradArray] = {}
     for key, value in items:
         if (
-            not _is_plain_array(value)
+            (type(value) is not np.ndarray and not _is_plain_array(value))
             or value.dtype not in dtypes
             or (writeable and not value.flags.writeable)
         ):
             _raise_for_entry(_label(key), value, dtypes)
-    objects = {id(value): value for _, value in items}
+        objects[id(value)] = value
     identities = list(objects)
     arrays = [
         a if type(a) is np.ndarray else a.view(np.ndarray) for a in objects.values()
@@ -110,6 +111,8 @@ def collect_grads(
         return next(_label(k) for k, v in items if id(v) == identities[position])
 
     repeats = merge_shared_views(arrays, label)
+    if not repeats:
+        return GradEntries(items, tuple(arrays), tuple(identities), {})
     return GradEntries(
         items=items,
         arrays=tuple(a for i, a in enumerate(arrays) if i not in repeats),

@@ -279,24 +279,40 @@ def _multiply(arrays: tuple[GradArray, ...], factor: float) -> None:
     first: the norm read it last, so it may still be in cache. float16 goes
     through a table (see ``gradclip._half``) when there is enough of it.
     """
-    dtypes = {array.dtype for array in arrays}
-    scalars = {d: _scalar_for(d, factor) for d in dtypes if d != np.float16}
-    halves = sum(array.size for array in arrays if array.dtype == np.float16)
-    lookup = table(factor) if halves >= TABLE_FROM else None
-
-    def scale(array: GradArray) -> None:
-        if array.dtype == np.float16:
-            _scale_half(array, factor, lookup)
-        else:
-            np.multiply(array, scalars[array.dtype], array)
-
+    small: dict[np.dtype[Any], list[GradArray]] = {}
     large = []
     for array in arrays:
         if array.size > _PIECE:
             large.append(array)
         else:
-            scale(array)
+            small.setdefault(array.dtype, []).append(array)
+    halves = sum(array.size for array in arrays if array.dtype == _HALF)
+    lookup = table(factor) if halves >= TABLE_FROM else None
+    scalars = {
+        dtype: _scalar_for(dtype, factor)
+        for dtype in {*small, *(array.dtype for array in large)}
+        if dtype != _HALF
+    }
+    multiply = np.multiply
+    for dtype, group in small.items():
+        if dtype == _HALF:
+            for array in group:
+                _scale_half(array, factor, lookup)
+        else:
+            scalar = scalars[dtype]
+            for array in group:
+                multiply(array, scalar, array)
+
+    def scale(piece: GradArray) -> None:
+        if piece.dtype == _HALF:
+            _scale_half(piece, factor, lookup)
+        else:
+            multiply(piece, scalars[piece.dtype], piece)
+
     run_pieces(scale, split(large, _PIECE)[::-1])
+
+
+_HALF = np.dtype(np.float16)
 
 
 def _scale_half(
