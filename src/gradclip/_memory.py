@@ -19,7 +19,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from numpy.lib.array_utils import byte_bounds
 from numpy.typing import NDArray
 
 __all__ = ["merge_shared_views"]
@@ -53,7 +52,7 @@ def merge_shared_views(
             earlier = first.setdefault(_elements(array), position)
             if earlier != position:
                 repeats[position] = earlier
-    _refuse_partial_overlaps(arrays, label, sorted(first.values()))
+    _refuse_partial_overlaps(arrays, label, first)
     return repeats
 
 
@@ -64,14 +63,16 @@ def _elements(array: NDArray[Any]) -> _Elements:
 
 
 def _refuse_partial_overlaps(
-    arrays: Sequence[NDArray[Any]], label: Callable[[int], str], positions: list[int]
+    arrays: Sequence[NDArray[Any]],
+    label: Callable[[int], str],
+    first: dict[_Elements, int],
 ) -> None:
-    """Raise if two of ``arrays[positions]``, all distinct views, share memory.
+    """Raise if two of the distinct views ``first`` names share memory.
 
     A sweep over the address ranges sorted by start: each range is compared
     only with the earlier ones still open at its start.
     """
-    ranges = sorted((byte_bounds(arrays[p]), p) for p in positions)
+    ranges = sorted((_byte_range(elements), p) for elements, p in first.items())
     open_ranges: list[tuple[int, int]] = []  # a heap of (end, position)
     for (start, end), position in ranges:
         while open_ranges and open_ranges[0][0] <= start:
@@ -85,3 +86,16 @@ def _refuse_partial_overlaps(
                     "share some of their elements"
                 )
         heapq.heappush(open_ranges, (end, position))
+
+
+def _byte_range(elements: _Elements) -> tuple[int, int]:
+    """The first byte and one past the last byte of a non-empty array's elements."""
+    address, shape, strides, dtype = elements
+    low = high = address
+    for side, stride in zip(shape, strides, strict=True):
+        extent = (side - 1) * stride
+        if extent < 0:
+            low += extent
+        else:
+            high += extent
+    return low, high + dtype.itemsize

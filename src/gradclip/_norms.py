@@ -136,11 +136,12 @@ def norm(arrays: Sequence[GradArray], norm_type: float) -> ScaledNorm:
 def _two_norm(arrays: Sequence[GradArray]) -> ScaledNorm:
     sums: list[tuple[float, int]] = []
     for batch in _batches(arrays):
-        fast = _fast_sum_of_squares(_concatenate(batch))
+        joined = _concatenate(batch)
+        fast = _fast_sum_of_squares(joined)
         if _is_exact(fast, _work_dtype(batch[0].dtype)):
             sums.append((fast, 0))
-        else:
-            sums.extend(_sum_of_squares(array) for array in batch)
+        else:  # rescaled as one array: its at most CHUNK elements read again
+            sums.append(_sum_of_squares(joined))
     large = [array for array in arrays if array.size > CHUNK]
     sums.extend(run_pieces(_sum_of_squares, split(large, _VIEW_CHUNK)))
     if any(not math.isfinite(total) for total, _ in sums):
