@@ -6,6 +6,7 @@ No timing is asserted: timings belong to the benchmark's report, not to tests.
 import argparse
 import importlib.util
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,15 +14,19 @@ import pytest
 from gradclip import clip_grads, global_norm
 from gradclip._typing import GradArray
 from gradclip.bench import configure, run
-from gradclip.bench._baselines import BandwidthBound, seed_clip_grads
+from gradclip.bench._baselines import seed_clip_grads
+from gradclip.bench._limit import MachineLimit, Passes
 from gradclip.bench._report import Tally
+from gradclip.bench._scaling import Point, scaling_table
 from gradclip.bench._targets import Target
 from gradclip.bench._timing import median_times, peak_extra_bytes
 
 _HAS_TORCH = importlib.util.find_spec("torch") is not None
+_HAS_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
 _CLIP_HEADER = (
-    "| workload | case | gradclip | seed | bound | torch | gradclip/bound "
-    "| gradclip/torch | seed/gradclip | gradclip memory | seed memory |"
+    "| workload | case | gradclip | seed | torch | limit | gradclip/limit "
+    "| torch/limit | gradclip/torch | seed/gradclip | gradclip memory "
+    "| seed memory | load |"
 )
 
 
@@ -51,12 +56,13 @@ def test_bench_quick_prints_every_row_and_exits_zero(
     assert out.startswith("machine: ")
     assert "threads: " in out
     assert _CLIP_HEADER in out
-    for workload in ("gpt2", "small", "mixed"):
+    for workload in ("gpt2", "small", "mixed", "tiny"):
         for case in ("below", "above"):
             assert f"\n| {workload} | {case} | " in out
     assert out.count("| TwoLayerNet ") == 2
     assert '| check_gradients 8-5-3, batch 4 | mode="fast" |' in out
-    assert out.rstrip().endswith("targets: not judged at these sizes")
+    assert "\ntargets: not judged at these sizes\n" in out
+    assert re.search(r"\nload average at the end: (\d+\.\d\d|unknown)\n$", out)
     assert ("torch not importable: skipped" in out) is not _HAS_TORCH
 
 
@@ -78,8 +84,9 @@ def test_bench_without_torch_marks_its_columns_not_available(
     row = re.search(r"^\| gpt2 \| below \|.*$", out, flags=re.MULTILINE)
     assert row is not None
     cells = [cell.strip() for cell in row.group(0).strip("|").split("|")]
-    assert cells[5] == "n/a"  # the torch time
-    assert cells[7] == "n/a"  # gradclip/torch
+    assert cells[4] == "n/a"  # the torch time
+    assert cells[7] == "n/a"  # torch/limit
+    assert cells[8] == "n/a"  # gradclip/torch
 
 
 @pytest.mark.parametrize(
@@ -111,12 +118,79 @@ def test_seed_clip_grads_clips_like_gradclip() -> None:
         np.testing.assert_allclose(seeds[key], grad, rtol=1e-6)
 
 
-@pytest.mark.parametrize("multiple", [0.5, 2.0])
-def test_bandwidth_bound_clips_to_max_norm(multiple: float) -> None:
+def test_machine_limit_passes_change_no_value() -> None:
     grads = _grads(np.random.default_rng(2))
-    norm = global_norm(grads)
-    BandwidthBound(list(grads.values()))(norm * multiple)
-    assert global_norm(grads) == pytest.approx(min(norm, norm * multiple), rel=1e-6)
+    arrays = list(grads.values())
+    before = [array.tobytes() for array in arrays]
+    limit = MachineLimit(arrays, 2)
+    try:
+        for call in limit.candidates().values():
+            call()
+    finally:
+        limit.close()
+    assert [array.tobytes() for array in arrays] == before
+
+
+def test_machine_limit_takes_the_fastest_kernel_and_thread_count() -> None:
+    limit = MachineLimit([np.ones(10, np.float32)], 2)
+    limit.close()
+    names = list(limit.candidates())
+    assert len(names) == 8  # 2 passes x 2 kernels x 1..2 threads
+    times = {name: 1.0 + i for i, name in enumerate(names)}
+    times["limit read dot 2"] = 0.25
+    times["limit read-write bitwise_or 2"] = 0.5
+    passes = limit.passes(times)
+    assert passes == Passes(read=0.25, read_write=0.5)
+    assert passes.of_case(scales=False) == 0.25
+    assert passes.of_case(scales=True) == 0.75
+
+
+def test_machine_limit_of_float16_has_only_the_word_kernels() -> None:
+    limit = MachineLimit([np.ones(10, np.float16)], 1)
+    limit.close()
+    assert sorted(limit.candidates()) == [
+        "limit read add.reduce 1",
+        "limit read-write bitwise_or 1",
+    ]
+
+
+def test_bench_scaling_quick_prints_both_series(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    plot = tmp_path / "scaling.png"
+    out = _bench(["--quick", "--scaling", "--plot", str(plot)], capsys)
+    rows = re.findall(r"^\| (arrays|elements) \| ([\d,]+) \| ([\d,]+) \|", out, re.M)
+    assert [(series, count) for series, count, _ in rows[:4]] == [
+        ("arrays", "1"),
+        ("arrays", "10"),
+        ("arrays", "100"),
+        ("arrays", "1,000"),
+    ]
+    assert {total for series, _, total in rows if series == "arrays"} == {"1,000"}
+    assert [total for series, _, total in rows if series == "elements"] == [
+        "100",
+        "1,000",
+        "10,000",
+    ]
+    if _HAS_MATPLOTLIB:
+        assert f"plot: {plot}" in out
+        assert plot.read_bytes().startswith(b"\x89PNG")
+    else:
+        assert "matplotlib not importable: no plot drawn" in out
+        assert not plot.exists()
+
+
+def test_scaling_table_is_markdown_with_torch_or_not() -> None:
+    points = [
+        Point("arrays", 10, 1000, {"gradclip": 2e-3, "torch": 4e-3}),
+        Point("elements", 1, 100, {"gradclip": 5e-6}),
+    ]
+    assert scaling_table(points).splitlines() == [
+        "| series | arrays | elements | gradclip | torch | gradclip/torch |",
+        "|---|---:|---:|---:|---:|---:|",
+        "| arrays | 10 | 1,000 | 2 ms | 4 ms | 0.5 |",
+        "| elements | 1 | 100 | 5 us | n/a | n/a |",
+    ]
 
 
 def test_median_times_restores_before_every_call() -> None:
@@ -150,15 +224,15 @@ def test_peak_extra_bytes_sees_a_numpy_temporary() -> None:
 def test_tally_cell_marks_the_target(
     value: float | None, target: Target | None, cell: str
 ) -> None:
-    assert Tally().cell("gpt2 above gradclip/bound", value, target) == cell
+    assert Tally().cell("gpt2 above gradclip/limit", value, target) == cell
 
 
 def test_tally_summary_names_each_missed_target() -> None:
     tally = Tally()
-    tally.cell("gpt2 above gradclip/bound", 1.3, Target(1.25))
+    tally.cell("gpt2 above gradclip/limit", 1.3, Target(1.25))
     tally.cell("small above seed/gradclip", 3.0, Target(2.0, at_least=True))
     tally.cell("gpt2 above gradclip/torch", None, Target(1.0))
     assert tally.summary() == (
         "targets: 1 met, 1 missed, 1 not measured (torch not importable)\n"
-        "  missed: gpt2 above gradclip/bound 1.3 (target <=1.25)"
+        "  missed: gpt2 above gradclip/limit 1.3 (target <=1.25)"
     )

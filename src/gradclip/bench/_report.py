@@ -13,13 +13,25 @@ from gradclip.bench._network import Comparison
 from gradclip.bench._targets import CLIP_TARGETS, Target
 from gradclip.bench._torch import Torch
 
-__all__ = ["Tally", "blas_threads", "clipping_table", "machine_lines", "network_table"]
+__all__ = [
+    "Tally",
+    "blas_threads",
+    "clipping_table",
+    "load_average",
+    "machine_lines",
+    "network_table",
+]
 
 _THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
 """What OpenBLAS reads for its thread count, first found first."""
 
-_CLIPPERS = ("gradclip", "seed", "bound", "torch")
-_RATIOS = (("gradclip", "bound"), ("gradclip", "torch"), ("seed", "gradclip"))
+_CLIPPERS = ("gradclip", "seed", "torch", "limit")
+_RATIOS = (
+    ("gradclip", "limit"),
+    ("torch", "limit"),
+    ("gradclip", "torch"),
+    ("seed", "gradclip"),
+)
 
 
 @dataclass
@@ -99,7 +111,7 @@ def machine_lines(threads: tuple[int, str], torch: Torch | None) -> list[str]:
         f"with {blas['name']} {blas['version']}, torch {torch_version}",
         f"threads: {count} for NumPy's BLAS ({source})"
         + ("" if torch is None else f" and {torch.threads} for torch"),
-        f"load average at start: {_load_average()} "
+        f"load average at start: {load_average()} "
         "(above 0 means other processes share the cores)",
     ]
 
@@ -112,13 +124,14 @@ def clipping_table(results: Sequence[ClipResult], tally: Tally) -> str:
         *_CLIPPERS,
         *(f"{top}/{bottom}" for top, bottom in _RATIOS),
         *(f"{name} memory" for name in MEMORY_OF),
+        "load",
     ]
     return _markdown(header, [_clipping_row(result, tally) for result in results])
 
 
 def _clipping_row(result: ClipResult, tally: Tally) -> list[str]:
-    targets = CLIP_TARGETS.get(result.workload, {})
     where = f"{result.workload} {result.case}"
+    targets = CLIP_TARGETS.get(where, {})
     times = result.times
     ratios = [
         tally.cell(
@@ -128,13 +141,23 @@ def _clipping_row(result: ClipResult, tally: Tally) -> list[str]:
         )
         for top, bottom in _RATIOS
     ]
+    cells = [_seconds(times[name]) if name in times else "n/a" for name in _CLIPPERS]
+    if "gradclip seconds" in targets:
+        cells[0] = tally.cell(
+            f"{where} gradclip",
+            times["gradclip"],
+            targets["gradclip seconds"],
+            _seconds,
+        )
     return [
         result.workload,
         result.case,
-        *(_seconds(times[name]) if name in times else "n/a" for name in _CLIPPERS),
+        *cells,
         *ratios,
         *(
-            tally.cell(
+            "n/a"
+            if name not in result.memory
+            else tally.cell(
                 f"{where} {name} memory",
                 result.memory[name],
                 targets.get("memory") if name == "gradclip" else None,
@@ -142,6 +165,7 @@ def _clipping_row(result: ClipResult, tally: Tally) -> list[str]:
             )
             for name in MEMORY_OF
         ),
+        f"{result.load:.2f}",
     ]
 
 
@@ -195,7 +219,7 @@ def _usable_cores() -> int:
     return os.cpu_count() or 1
 
 
-def _load_average() -> str:
+def load_average() -> str:
     """The one-minute load average, where the system reports one."""
     try:
         return f"{os.getloadavg()[0]:.2f}"

@@ -18,19 +18,22 @@ seed's float16 squares neither overflow nor vanish."""
 @dataclass(frozen=True)
 class _Sizes:
     """GPT-2's width, vocabulary and blocks; the mixed dict's width; the
-    number of small arrays."""
+    number of small arrays, and of tiny ones."""
 
     width: int
     vocab: int
     blocks: int
     mixed_width: int
     count: int
+    tiny: int
 
 
-_FULL = _Sizes(width=768, vocab=50257, blocks=12, mixed_width=256, count=10_000)
+_FULL = _Sizes(
+    width=768, vocab=50257, blocks=12, mixed_width=256, count=10_000, tiny=10**6
+)
 """The issue's sizes; the mixed dict is narrower, as NumPy's float16 is slow."""
 
-_QUICK = _Sizes(width=16, vocab=50, blocks=2, mixed_width=16, count=100)
+_QUICK = _Sizes(width=16, vocab=50, blocks=2, mixed_width=16, count=100, tiny=1000)
 
 
 @dataclass(frozen=True)
@@ -41,22 +44,27 @@ class GradientWorkload:
         name: the short name used by ``--workload``.
         summary: what the dict holds, for the table's legend.
         grads: the arrays, freshly drawn.
+        with_baselines: time the seed and torch too (not for a million
+            arrays, where their Python loops would take most of the run).
+        max_repeat: the most timed runs per candidate.
     """
 
     name: str
     summary: str
     grads: dict[str, GradArray]
+    with_baselines: bool = True
+    max_repeat: int = 1000
 
 
 def gradient_workloads(names: set[str], *, quick: bool) -> Iterator[GradientWorkload]:
     """Yield the clipping workloads whose names are in ``names``, one at a time.
 
     Args:
-        names: which of ``gpt2``, ``small`` and ``mixed`` to build.
+        names: which of ``gpt2``, ``small``, ``mixed`` and ``tiny`` to build.
         quick: tiny sizes of the same shapes, for a run of seconds.
 
     Yields:
-        The workloads, in the order ``gpt2``, ``small``, ``mixed``; each is
+        The workloads, in the order ``gpt2``, ``small``, ``mixed``, ``tiny``; each is
         built only when the previous one may be freed.
     """
     sizes = _QUICK if quick else _FULL
@@ -78,13 +86,27 @@ def gradient_workloads(names: set[str], *, quick: bool) -> Iterator[GradientWork
             "matrices float16, vectors float32",
             _gpt2(rng, sizes.mixed_width, 0, sizes.blocks, matrix_dtype=np.float16),
         ),
+        "tiny": lambda: _workload(
+            "tiny",
+            "float32 arrays of 4 elements",
+            {f"t{i}": _normal(rng, (4,), np.float32) for i in range(sizes.tiny)},
+            with_baselines=False,
+            max_repeat=3,
+        ),
     }
     for name, build in builders.items():
         if name in names:
             yield build()
 
 
-def _workload(name: str, summary: str, grads: dict[str, GradArray]) -> GradientWorkload:
+def _workload(
+    name: str,
+    summary: str,
+    grads: dict[str, GradArray],
+    *,
+    with_baselines: bool = True,
+    max_repeat: int = 1000,
+) -> GradientWorkload:
     elements = sum(array.size for array in grads.values())
     megabytes = sum(array.nbytes for array in grads.values()) / 1e6
     return GradientWorkload(
@@ -92,6 +114,8 @@ def _workload(name: str, summary: str, grads: dict[str, GradArray]) -> GradientW
         f"{name}: {summary}, {elements:,} elements in {len(grads):,} arrays, "
         f"{megabytes:,.1f} MB",
         grads,
+        with_baselines,
+        max_repeat,
     )
 
 
