@@ -246,6 +246,18 @@ def fault_runs(comm: Any) -> dict[str, Any]:
         results[name]["single"] = single_error(
             partial(gradclip.clip_grads, copies, **given)
         )
+    beyond = {"max_norm_beyond_differs": 2 * 10**400, "max_norm_beyond": 10**400}
+    for name, limit in beyond.items():
+        grads = shard()
+        results[name] = outcome(
+            partial(
+                distributed.clip_grads,
+                grads,
+                limit if comm.rank == bad else 10**400,
+                comm,
+            ),
+            list(grads.values()),
+        )
     grads = shard()
     norm_type = 0.5 if comm.rank == bad else 2.0
     results["global_norm_type"] = outcome(

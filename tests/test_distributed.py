@@ -316,6 +316,22 @@ def test_distributed_settings_must_agree(
         ]
 
 
+def test_distributed_thresholds_beyond_float64_must_agree(runs: Runs) -> None:
+    """max_norm beyond float64 is compared exactly, not as inf."""
+    for _, _, outcome in _faults(runs, "max_norm_beyond"):
+        assert outcome == {"value": outcome["value"], "unchanged": True}
+    for size, _, outcome in _faults(runs, "max_norm_beyond_differs"):
+        assert outcome["unchanged"]
+        if size == 1:
+            assert "value" in outcome
+            continue
+        assert outcome["error"] == [
+            "ValueError",
+            "max_norm must be the same on every rank, got max_norm values beyond "
+            "the float64 range that differ",
+        ]
+
+
 def test_distributed_two_ranks_at_fault(runs: Runs) -> None:
     """Each rank at fault raises its own error; the others name both, with the
     first one's error."""
@@ -333,12 +349,12 @@ def test_distributed_two_ranks_at_fault(runs: Runs) -> None:
 
 def test_distributed_bytes_do_not_grow_with_elements_or_arrays(runs: Runs) -> None:
     """Each rank hands MPI the same bytes per call for 1 or 1e6 elements, 1 or
-    50 arrays, and any world size: 1448, and 1352 more for a p-norm."""
+    50 arrays, and any world size: 1480, and 1352 more for a p-norm."""
     for ranks in runs.values():
         for rank in ranks:
             for key, sent in rank["bytes"].items():
                 p = float(key.split("/")[1])
-                assert sent == (1448 if p in {2, math.inf} else 1448 + 1352), key
+                assert sent == (1480 if p in {2, math.inf} else 1480 + 1352), key
 
 
 def test_distributed_example_prints_the_same_for_any_world_size() -> None:
@@ -436,4 +452,5 @@ def test_distributed_comm_must_be_an_intracomm() -> None:
     assert grads[0].tolist() == pytest.approx([0.6, 0.8])
     for comm in (None, MPI.COMM_NULL, MPI.COMM_WORLD.py2f()):
         with pytest.raises(TypeError, match=r"^comm must be an mpi4py\.MPI\.Intracomm"):
-            distributed.global_norm(grads, comm)  # type: ignore[arg-type]
+            # Not an Intracomm, on purpose; without mpi4py mypy sees MPI as Any.
+            distributed.global_norm(grads, comm)  # type: ignore[arg-type, unused-ignore]

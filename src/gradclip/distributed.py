@@ -29,7 +29,7 @@ tells every rank whether any rank refused its input, found NaN or inf, or was
 passed another ``max_norm``, ``norm_type``, ``eps`` or ``error_if_nonfinite``.
 Then either every rank scales or none does: a rank at fault raises the error
 the single-process function would, and the others raise the same kind of
-error naming the rank at fault. A call hands MPI 1448 bytes per rank whatever
+error naming the rank at fault. A call hands MPI 1480 bytes per rank whatever
 the number of elements, arrays or ranks; a p-norm other than 2 needs the
 largest modulus before its sum: 1352 bytes more for the sum, and 16 for the
 largest modulus of complex arrays.
@@ -232,8 +232,8 @@ def clip_grads(
         fault, local = error, _Local.refused()
         limit, p, epsilon = ScaledNorm(math.nan), math.nan, math.nan
         strict = False
-    settings = {
-        "max_norm": float(limit),
+    settings: dict[str, float | ScaledNorm] = {
+        "max_norm": limit,
         "norm_type": p,
         "eps": epsilon,
         "error_if_nonfinite": float(strict),
@@ -338,16 +338,17 @@ def _agree(
     comm: MPI.Intracomm,
     local: _Local,
     fault: Exception | None,
-    settings: dict[str, float],
+    settings: dict[str, float | ScaledNorm],
 ) -> _Agreed:
     """Exchange every rank's status and exact sum; raise together if any is at fault.
 
     Two all-reduces are posted at once, so that they cost one round trip: a
-    MAX over the flags, the largest part and the settings (each as float64
-    bits and their negation, so that the maximum of both tells whether the
+    MAX over the flags, the largest part and the settings (each as integer
+    keys and their negations, so that the maximum of both tells whether the
     ranks agree), and a SUM over the limbs of the exact sums.
     """
-    values = np.array([*settings.values()], dtype=np.float64).view(np.int64)
+    keys = {name: _keys(value) for name, value in settings.items()}
+    values = np.array([key for each in keys.values() for key in each], np.int64)
     status = np.array(
         [
             fault is not None,
@@ -372,15 +373,23 @@ def _agree(
     )
     if status_out[0]:
         _raise_together(comm, fault)
-    count = len(settings)
-    highest = status_out[len(_STATUS) : len(_STATUS) + count]
-    lowest = -status_out[len(_STATUS) + count :]
-    for name, low, high in zip(settings, lowest, highest, strict=True):
-        if low != high:
-            raise ValueError(
-                f"{name} must be the same on every rank, got {name} from "
-                f"{_from_bits(low)!r} to {_from_bits(high)!r}"
+    highest = status_out[len(_STATUS) : len(_STATUS) + len(values)]
+    lowest = -status_out[len(_STATUS) + len(values) :]
+    start = 0
+    for name, each in keys.items():
+        low, high = (
+            lowest[start : start + len(each)],
+            highest[start : start + len(each)],
+        )
+        start += len(each)
+        if (low != high).any():
+            smallest, largest = _from_bits(low[0]), _from_bits(high[0])
+            got = (
+                f"from {smallest!r} to {largest!r}"
+                if smallest != largest
+                else "values beyond the float64 range that differ"
             )
+            raise ValueError(f"{name} must be the same on every rank, got {name} {got}")
     return _Agreed(
         nan=bool(status_out[1]),
         inf=bool(status_out[2]),
@@ -502,6 +511,16 @@ def _from_limbs(limbs: NDArray[np.int64]) -> int:
     return int.from_bytes(low, "little") + (
         int.from_bytes(high, "little") << _LIMB_BITS
     )
+
+
+def _keys(value: float | ScaledNorm) -> list[int]:
+    """Integers equal on two ranks exactly when the setting is: a float's bits;
+    for a threshold beyond float64 (kept as ``m * 2**e``) also its normalised
+    mantissa's bits and exponent. The first key orders like the values."""
+    if not isinstance(value, ScaledNorm):
+        return [_bits(value)]
+    mantissa, exponent = math.frexp(value.mantissa)
+    return [_bits(float(value)), _bits(mantissa), exponent + value.exponent]
 
 
 def _bits(value: float) -> int:
