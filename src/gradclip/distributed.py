@@ -136,7 +136,7 @@ def global_norm(
     Raises:
         TypeError: on every rank, when any rank's argument has the wrong type
             (see ``gradclip.global_norm``), or ``comm`` is not an
-            ``mpi4py.MPI.Comm`` (on that rank only).
+            ``mpi4py.MPI.Intracomm`` (on that rank only).
         ValueError: on every rank, when any rank's ``norm_type`` is below 1,
             or the ranks passed different ones.
 
@@ -198,7 +198,7 @@ def clip_grads(
     Raises:
         TypeError: on every rank, when any rank's argument has the wrong type
             (see ``gradclip.clip_grads``), or ``comm`` is not an
-            ``mpi4py.MPI.Comm`` (on that rank only).
+            ``mpi4py.MPI.Intracomm`` (on that rank only).
         ValueError: on every rank, when any rank's ``max_norm``, ``eps`` or
             ``norm_type`` is out of range or an array is read-only, or the
             ranks passed different settings.
