@@ -27,6 +27,7 @@ from gradclip._kinks import (
     probe_direction,
     probe_element,
 )
+from gradclip._memory import merge_shared_views
 from gradclip._typing import RealNumber
 from gradclip._validation import check_nonnegative, check_positive, check_rng
 
@@ -267,6 +268,10 @@ def check_gradients(
     relative, while the target's probability ``y`` stays above about 1e-2,
     and they fail backprop bugs, which are off by factors, not by 1e-3.
 
+    Tied parameters, one array under two keys, are one parameter in both
+    modes: each key's gradient must be the loss's derivative with respect to
+    that array. Fast mode refuses parameters that share only some elements.
+
     Only float64 is checked: float32 central differences carry errors near
     ``1e-7 / h``, far beyond any useful tolerance. Build a float64 model with
     the same values instead (for ``TwoLayerNet``: ``dtype=np.float64``, then
@@ -290,8 +295,9 @@ def check_gradients(
         TypeError: If an argument has the wrong type or a parameter is not a
             float64 array.
         ValueError: If an argument is out of range, a parameter is read-only,
-            the loss is not finite, or the gradient's keys or shapes do not
-            match ``params``.
+            the loss is not finite, the gradient's keys or shapes do not
+            match ``params``, or, in fast mode, two parameters share some of
+            their elements without being the same array.
 
     References:
         Saito, "ゼロから作る Deep Learning", O'Reilly Japan 2016, ch. 5.7.3.
@@ -314,6 +320,7 @@ def check_gradients(
                 f"got model.params[{name!r}].dtype={param.dtype}; "
                 "build the model in float64 with the same values"
             )
+    tied = _tied_groups(params) if mode == "fast" else []
     analytic = _analytic(model, x, t)
 
     def loss() -> float:
@@ -331,7 +338,7 @@ def check_gradients(
             for name, param in params.items()
         )
     else:
-        summaries = (_check_directions(params, analytic, loss, judge, generator),)
+        summaries = (_check_directions(params, tied, analytic, loss, judge, generator),)
     return GradientCheck(mode, step, relative, absolute, summaries)
 
 
@@ -389,8 +396,37 @@ def _check_parameter(
     return _summarize(name, analytic, numerical, compared, tolerance)
 
 
+def _tied_groups(params: Mapping[str, NDArray[np.float64]]) -> list[list[str]]:
+    """Group the keys of ``params`` by the array they hold, in first-seen order.
+
+    Tied weights, one array (or views of its very same elements) under two
+    keys, are one parameter: fast mode moves it once per direction.
+
+    Raises:
+        ValueError: two parameters share only some of their elements.
+    """
+    objects: dict[int, list[str]] = {}
+    for key, array in params.items():
+        objects.setdefault(id(array), []).append(key)
+    groups = list(objects.values())
+    arrays = [params[group[0]] for group in groups]
+    try:
+        repeats = merge_shared_views(
+            arrays, lambda index: f"model.params[{groups[index][0]!r}]"
+        )
+    except ValueError as error:
+        raise ValueError(
+            f"{error}; mode='fast' cannot move them, use mode='full'"
+        ) from None
+    merged: dict[int, list[str]] = {}
+    for index, group in enumerate(groups):
+        merged.setdefault(repeats.get(index, index), []).extend(group)
+    return list(merged.values())
+
+
 def _check_directions(
     params: Mapping[str, NDArray[np.float64]],
+    tied: list[list[str]],
     analytic: Mapping[str, NDArray[np.float64]],
     loss: Callable[[], float],
     judge: Judge,
@@ -401,11 +437,12 @@ def _check_directions(
     A direction lost to a kink is replaced, and from then on each direction
     moves one parameter in turn, as a kink is often reached through a few
     parameters only (a zero input row with zero biases puts hidden units on
-    their kink through ``b1`` alone).
+    their kink through ``b1`` alone). Tied parameters (``tied``: keys holding
+    one array) move as one, with each key's gradient used in turn, so that,
+    as in full mode, every key's gradient must be the loss's derivative.
     """
     tolerance = judge.tolerance
-    arrays = list(params.values())
-    grads = [analytic[name] for name in params]
+    arrays = [params[keys[0]] for keys in tied]
     analytic_values: list[float] = []
     numerical_values: list[float] = []
     compared: list[bool] = []
@@ -418,6 +455,7 @@ def _check_directions(
         ]
         norm = math.sqrt(sum(float(np.vdot(v, v)) for v in direction))
         direction = [v / norm for v in direction]
+        grads = [analytic[keys[len(compared) % len(keys)]] for keys in tied]
         along = sum(float(np.vdot(g, v)) for g, v in zip(grads, direction, strict=True))
         h = tolerance.h
         upper, lower = losses_along(loss, arrays, direction, (h, -h))
