@@ -1,4 +1,9 @@
-"""Hypothesis profiles and the implementations the property suite checks.
+"""Hypothesis profiles, and the implementations the property suite checks.
+
+Each test module names its kind (``KIND``) and, optionally, cases to pin
+(``EXAMPLES``); ``pytest_generate_tests`` makes its one test into one test
+per invariant of that kind with ``gradclip.testing.invariant_checks``, the
+public kit that users run in their own suites.
 
 By default the suite checks gradclip's own code. ``--clip-impl``,
 ``--net-impl``, ``--value-impl``, ``--norm-impl`` and ``--shard-impl`` (each
@@ -11,13 +16,12 @@ property) and ``mutation`` (``ci`` without shrinking, for mutmut), chosen with
 """
 
 import os
+from typing import Any
 
 import pytest
 from hypothesis import Phase, settings
 
-from gradclip.verify import Convention, ConventionError, Kind, detect
-from gradclip.verify._suites import SUITES
-from gradclip.verify.command import UsageError, load
+from gradclip.testing import invariant_checks, load_implementation
 
 settings.register_profile("dev", max_examples=25, deadline=None)
 settings.register_profile("thorough", max_examples=2000, deadline=None)
@@ -31,7 +35,7 @@ settings.register_profile(
 if not os.environ.get("CI"):
     settings.load_profile("dev")
 
-_OPTIONS: dict[Kind, tuple[str, str]] = {
+_OPTIONS = {
     "clip": ("gradclip:clip_grads", "a clipping function f(grads, max_norm)"),
     "net": ("gradclip:TwoLayerNet", "a class with the book's TwoLayerNet API"),
     "value": ("gradclip:clip_grads_value", "an element-wise clipper f(grads, v)"),
@@ -55,74 +59,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         )
 
 
-_CONVENTIONS = pytest.StashKey[dict[Kind, Convention]]()
+_IMPLEMENTATIONS = pytest.StashKey[dict[str, Any]]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Load the implementations and detect their calling conventions now, so
-    that a bad MODULE:ATTR, or one no convention fits, is a usage error."""
-    loaded: dict[Kind, Convention] = {}
+    """Load the implementations now, so that a bad MODULE:ATTR is a usage error."""
+    loaded = {}
     for kind in _OPTIONS:
         target = config.getoption(f"--{kind}-impl")
         try:
-            loaded[kind] = detect(kind, load(target))
-        except (UsageError, ConventionError) as error:
+            loaded[kind] = load_implementation(target)
+        except pytest.UsageError as error:
             raise pytest.UsageError(f"--{kind}-impl: {error}") from None
-    config.stash[_CONVENTIONS] = loaded
+    config.stash[_IMPLEMENTATIONS] = loaded
 
 
-def pytest_collection_modifyitems(
-    config: pytest.Config, items: list[pytest.Item]
-) -> None:
-    """Skip each test whose invariant the implementation's convention does not
-    offer (a returned norm of a clipper that returns nothing, say).
-
-    A test's invariant is the one of its kind whose name ends the test's name.
-    """
-    conventions = config.stash[_CONVENTIONS]
-    for item in items:
-        name = item.name.partition("[")[0]
-        for kind in _OPTIONS:
-            if f"{kind}_impl" not in getattr(item, "fixturenames", ()):
-                continue
-            matching = [i for i in SUITES[kind] if name.endswith(i.name)]
-            if not matching:
-                continue
-            invariant = max(matching, key=lambda i: len(i.name))
-            reason = conventions[kind].missing(invariant.needs)
-            if reason is not None:
-                item.add_marker(pytest.mark.skip(reason=f"{invariant.name}: {reason}"))
-
-
-def _convention(config: pytest.Config, kind: Kind) -> Convention:
-    return config.stash[_CONVENTIONS][kind]
-
-
-@pytest.fixture(scope="session")
-def clip_impl(pytestconfig: pytest.Config) -> Convention:
-    """The clipping function under test, in its calling convention."""
-    return _convention(pytestconfig, "clip")
-
-
-@pytest.fixture(scope="session")
-def net_impl(pytestconfig: pytest.Config) -> Convention:
-    """The two-layer net class under test, in its calling convention."""
-    return _convention(pytestconfig, "net")
-
-
-@pytest.fixture(scope="session")
-def value_impl(pytestconfig: pytest.Config) -> Convention:
-    """The element-wise clipping function under test, in its calling convention."""
-    return _convention(pytestconfig, "value")
-
-
-@pytest.fixture(scope="session")
-def norm_impl(pytestconfig: pytest.Config) -> Convention:
-    """The global norm under test, in its calling convention."""
-    return _convention(pytestconfig, "norm")
-
-
-@pytest.fixture(scope="session")
-def shard_impl(pytestconfig: pytest.Config) -> Convention:
-    """The shard clipping function under test, in its calling convention."""
-    return _convention(pytestconfig, "shard")
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run a module's ``check`` test once per invariant of the module's kind."""
+    if "check" not in metafunc.fixturenames:
+        return
+    kind = metafunc.module.KIND
+    implementation = metafunc.config.stash[_IMPLEMENTATIONS][kind]
+    examples = getattr(metafunc.module, "EXAMPLES", None)
+    metafunc.parametrize(
+        "check", invariant_checks(kind, implementation, examples=examples)
+    )

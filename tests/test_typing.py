@@ -124,12 +124,14 @@ def test_fail_cases_name_the_code_for_each_checker(path: Path) -> None:
 
 def _public_names() -> dict[str, list[str]]:
     import gradclip.strategies
+    import gradclip.testing
     import gradclip.verify
 
     return {
         "gradclip": list(gradclip.__all__),
         "gradclip.strategies": list(gradclip.strategies.__all__),
         "gradclip.verify": list(gradclip.verify.__all__),
+        "gradclip.testing": list(gradclip.testing.__all__),
     }
 
 

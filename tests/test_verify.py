@@ -213,7 +213,10 @@ def test_properties_clip_impl_option_runs_the_suite_on_another_clipper() -> None
         "clip_to_bound",
     )
     assert run.returncode == 1, run.stdout + run.stderr
-    assert "FAILED properties/test_clip_properties.py::test_clip_to_bound" in run.stdout
+    failed = (
+        "FAILED properties/test_clip_properties.py::test_clip[clip-core-clip_to_bound]"
+    )
+    assert failed in run.stdout
 
 
 def test_properties_net_impl_option_accepts_the_book() -> None:
