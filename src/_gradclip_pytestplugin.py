@@ -47,10 +47,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         )
     group.addoption(
         "--gradclip-tier",
-        choices=("core", "robust", "all"),
+        choices=("core", "return", "robust", "all"),
         default="all",
-        help="core: the seed's contract on ordinary inputs; robust: the rest "
-        "(default: all)",
+        help="core: the seed's contract on ordinary inputs; return: a returned "
+        "norm; robust: the rest (default: all)",
     )
     group.addoption(
         "--gradclip-xfail",
@@ -72,12 +72,14 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     # Only now that it is asked for.
     from gradclip.testing import invariant_names, load_implementation
+    from gradclip.verify import ConventionError, detect
 
     loaded: dict[Kind, object] = {}
     for kind, target in targets.items():
         try:
             loaded[kind] = load_implementation(target)
-        except pytest.UsageError as error:
+            detect(kind, loaded[kind])  # no convention fits: a usage error too
+        except (pytest.UsageError, ConventionError) as error:
             raise pytest.UsageError(f"--gradclip-{kind}: {error}") from None
     config.stash[REQUESTED] = loaded
     declared = _deviations(config.getoption("--gradclip-xfail"))

@@ -27,21 +27,17 @@ References:
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pytest
-from hypothesis import HealthCheck, example, given, note, settings
+from hypothesis import HealthCheck, example, given, reject, settings
+from hypothesis.errors import Unsatisfiable
 
-from gradclip.verify import (
-    CLIP_INVARIANTS,
-    NET_INVARIANTS,
-    NORM_INVARIANTS,
-    SHARD_INVARIANTS,
-    VALUE_INVARIANTS,
-    Invariant,
-)
-from gradclip.verify.command import UsageError, load
+from gradclip.verify import Convention, Invariant, Kind, Unsupported, detect
+from gradclip.verify._suites import SUITES
+from gradclip.verify._target import UsageError, load
+from gradclip.verify.evaluation import check_case
 
 __all__ = [
     "InvariantCheck",
@@ -53,30 +49,26 @@ __all__ = [
     "parametrize_with_invariants",
 ]
 
-Kind = Literal["clip", "net", "value", "norm", "shard"]
-"""What is checked: ``clip`` ``f(grads, max_norm)``, ``net`` a class with the
-book's ``TwoLayerNet`` API, ``value`` ``f(grads, clip_value)``, ``norm``
-``f(grads) -> float``, ``shard`` ``f(grads, max_norm, total_norm)``."""
+TierChoice = Literal["core", "return", "robust", "all"]
+"""``core``: the seed's contract on ordinary inputs; ``return``: a returned
+norm, which the seed's contract does not ask for; ``robust``: the rest;
+``all``: every tier."""
 
-TierChoice = Literal["core", "robust", "all"]
-"""``core``: the seed's contract on ordinary inputs; ``robust``: the rest."""
-
-_INVARIANTS: dict[str, tuple[Invariant[Any, Any], ...]] = {
-    "clip": CLIP_INVARIANTS,
-    "net": NET_INVARIANTS,
-    "value": VALUE_INVARIANTS,
-    "norm": NORM_INVARIANTS,
-    "shard": SHARD_INVARIANTS,
-}
 _TIERS: dict[str, tuple[str, ...]] = {
     "core": ("core",),
+    "return": ("return",),
     "robust": ("robust",),
-    "all": ("core", "robust"),
+    "all": ("core", "return", "robust"),
 }
 # Cases whose exact oracle is slow, or whose arrays are large, are the point
 # of some invariants: failing a correct implementation for them would be a
-# false alarm.
-_SUPPRESSED = (HealthCheck.too_slow, HealthCheck.data_too_large)
+# false alarm. Cases the implementation does not support are rejected, and
+# may be most of them.
+_SUPPRESSED = (
+    HealthCheck.too_slow,
+    HealthCheck.data_too_large,
+    HealthCheck.filter_too_much,
+)
 
 
 @dataclass(frozen=True)
@@ -84,16 +76,25 @@ class InvariantCheck:
     """One invariant of one implementation, checked when called.
 
     Attributes:
-        kind: what the implementation is.
         invariant: the invariant checked.
-        implementation: what its check is called with.
+        convention: the implementation, in the calling convention that
+            ``gradclip verify`` detects for it.
         examples: cases always checked before the drawn ones.
     """
 
-    kind: Kind
     invariant: Invariant[Any, Any]
-    implementation: Any
-    examples: tuple[Any, ...] = ()
+    convention: Convention
+    examples: tuple[Any, ...] = field(default=())
+
+    @property
+    def kind(self) -> Kind:
+        """What the implementation is."""
+        return self.invariant.kind
+
+    @property
+    def implementation(self) -> Any:
+        """The implementation as given."""
+        return self.convention.implementation
 
     @property
     def id(self) -> str:
@@ -101,34 +102,48 @@ class InvariantCheck:
         return f"{self.kind}-{self.invariant.tier}-{self.invariant.name}"
 
     def __call__(self) -> None:
-        """Search for a case that fails; raise the check's error on the shrunk one.
+        """Search for a case that fails; raise on the shrunk one.
+
+        Each case is judged as ``gradclip verify`` judges it
+        (``gradclip.verify.evaluate``): warnings never fail a case, and a case
+        the implementation does not support is rejected; when every case is,
+        the test is skipped with the reason.
 
         Raises:
-            AssertionError: or whatever the implementation raised, on the
-                minimal failing case Hypothesis found.
+            AssertionError: what the check expected and got, on the minimal
+                failing case Hypothesis found.
         """
         __tracebackhide__ = True  # pytest shows the check's frames, not these
-        invariant, implementation = self.invariant, self.implementation
+        invariant, convention = self.invariant, self.convention
+        unsupported: list[str] = []
 
         def test(case: Any) -> None:
             __tracebackhide__ = True
-            note(f"case: {case!r}")
-            invariant.check(implementation, case)
+            try:
+                check_case(invariant, convention, case)
+            except Unsupported as error:
+                unsupported.append(error.reason)
+                reject()
 
         test.__name__ = test.__qualname__ = invariant.name
         search = given(case=invariant.cases)(test)
         # One example database key per invariant and implementation, as
         # Hypothesis's own pytest plugin gives each parametrized test.
-        key = f"{self.id} {_name(implementation)}".encode()
+        key = f"{self.id} {_name(self.implementation)}".encode()
         search.hypothesis.inner_test._hypothesis_internal_add_digest = key  # type: ignore[attr-defined]  # Hypothesis reads it when hashing the test
         for case in reversed(self.examples):
             search = example(case=case)(search)
         current = settings()  # the active profile's settings
-        settings(
-            current,
-            deadline=None,
-            suppress_health_check=(*current.suppress_health_check, *_SUPPRESSED),
-        )(search)()
+        budget = min(current.max_examples, invariant.max_examples or 1 << 62)
+        try:
+            settings(
+                current,
+                max_examples=budget,
+                deadline=None,
+                suppress_health_check=(*current.suppress_health_check, *_SUPPRESSED),
+            )(search)()
+        except Unsatisfiable:
+            pytest.skip(f"{invariant.name}: {unsupported[-1]}")
 
     def __repr__(self) -> str:
         return f"InvariantCheck({self.id!r}, {_name(self.implementation)})"
@@ -146,12 +161,12 @@ def invariant_names(kind: Kind) -> list[str]:
         ValueError: an unknown kind.
     """
     _check_kind(kind)
-    return [invariant.name for invariant in _INVARIANTS[kind]]
+    return [invariant.name for invariant in SUITES[kind]]
 
 
 def _check_kind(kind: object) -> None:
-    if kind not in _INVARIANTS:
-        raise ValueError(f"kind must be one of {list(_INVARIANTS)}, got kind={kind!r}")
+    if kind not in SUITES:
+        raise ValueError(f"kind must be one of {list(SUITES)}, got kind={kind!r}")
 
 
 def invariant_checks(
@@ -161,6 +176,7 @@ def invariant_checks(
     tier: TierChoice = "all",
     expected_failures: Mapping[str, str] | None = None,
     examples: Mapping[str, Sequence[Any]] | None = None,
+    form: str | None = None,
 ) -> list[pytest.ParameterSet]:
     """Return one ``pytest.param`` per invariant, for ``metafunc.parametrize``.
 
@@ -172,19 +188,25 @@ def invariant_checks(
             implementation deliberately fails it; those run as strict xfails.
         examples: invariant names, each with cases to check every run, such
             as the counterexample of a bug you fixed.
+        form: the calling convention's name (``gradclip verify --form``),
+            instead of detecting it.
 
     Returns:
-        The checks, each with its id and, if declared, its xfail mark.
+        The checks, each with its id; declared deviations carry a strict
+        xfail mark, and invariants that the convention does not offer (a
+        returned norm, say) a skip mark with the reason.
 
     Raises:
-        ValueError: an unknown kind or tier, or a name that is no invariant
-            of the kind.
+        ValueError: an unknown kind, tier or form, or a name that is no
+            invariant of the kind.
         TypeError: a reason that is not a non-empty string.
+        gradclip.verify.ConventionError: no calling convention works for the
+            implementation; its message lists each attempt.
     """
     _check_kind(kind)
     if tier not in _TIERS:
         raise ValueError(f"tier must be one of {list(_TIERS)}, got tier={tier!r}")
-    invariants = _INVARIANTS[kind]
+    invariants = SUITES[kind]
     failures = _by_name("expected_failures", expected_failures, kind, invariants)
     pinned = _by_name("examples", examples, kind, invariants)
     for name, reason in failures.items():
@@ -193,17 +215,21 @@ def invariant_checks(
                 f"expected_failures[{name!r}] must be a reason, a non-empty str, "
                 f"got {reason!r}"
             )
+    convention = detect(kind, implementation, form=form)
     params = []
     for invariant in invariants:
         if invariant.tier not in _TIERS[tier]:
             continue
         check = InvariantCheck(
-            kind, invariant, implementation, tuple(pinned.get(invariant.name, ()))
+            invariant, convention, tuple(pinned.get(invariant.name, ()))
         )
+        marks = []
+        missing = convention.missing(invariant.needs)
+        if missing is not None:
+            marks.append(pytest.mark.skip(reason=f"{invariant.name}: {missing}"))
         reason = failures.get(invariant.name)
-        marks = (
-            () if reason is None else (pytest.mark.xfail(reason=reason, strict=True),)
-        )
+        if reason is not None:
+            marks.append(pytest.mark.xfail(reason=reason, strict=True))
         params.append(pytest.param(check, id=check.id, marks=marks))
     return params
 
@@ -238,6 +264,7 @@ def parametrize_with_invariants(
     tier: TierChoice = "all",
     expected_failures: Mapping[str, str] | None = None,
     examples: Mapping[str, Sequence[Any]] | None = None,
+    form: str | None = None,
 ) -> pytest.MarkDecorator:
     """Make the decorated test run once per invariant, with its ``check``.
 
@@ -255,6 +282,7 @@ def parametrize_with_invariants(
         tier=tier,
         expected_failures=expected_failures,
         examples=examples,
+        form=form,
     )
     return pytest.mark.parametrize("check", checks)
 

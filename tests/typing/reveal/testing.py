@@ -14,7 +14,7 @@ from gradclip.testing import (
     load_implementation,
     parametrize_with_invariants,
 )
-from gradclip.verify import CLIP_INVARIANTS, Invariant
+from gradclip.verify import CLIP_INVARIANTS, Convention, Invariant, detect
 
 assert_type(parametrize_with_invariants("clip", clip_grads), pytest.MarkDecorator)
 assert_type(
@@ -26,16 +26,17 @@ assert_type(load_implementation("gradclip:clip_grads"), Any)
 
 def options(kind: Kind, tier: TierChoice) -> None:
     # Through parameters: pyright narrows a variable to the literal assigned.
-    assert_type(kind, Literal["clip", "net", "value", "norm", "shard"])
-    assert_type(tier, Literal["core", "robust", "all"])
+    assert_type(kind, Literal["clip", "value", "norm", "shard", "net"])
+    assert_type(tier, Literal["core", "return", "robust", "all"])
     assert_type(tier, TierChoice)
 
 
-check = InvariantCheck("clip", CLIP_INVARIANTS[0], clip_grads)
+check = InvariantCheck(CLIP_INVARIANTS[0], detect("clip", clip_grads))
 assert_type(check, InvariantCheck)
 assert_type(check.id, str)
 assert_type(check.kind, Kind)
 assert_type(check.invariant, Invariant[Any, Any])
 assert_type(check.implementation, Any)
 assert_type(check.examples, tuple[Any, ...])
+assert_type(check.convention, Convention)
 assert_type(check(), None)
