@@ -35,8 +35,8 @@ def gradient_sets() -> dict[str, list[Array]]:
     ``mixed``: every dtype, sizes from 0-d to pieces beyond one slice, a
     non-contiguous view. ``many``: 48 small float64 arrays of magnitudes from
     1e-8 to 1e8. ``float64``: float64 and complex128 only, for the 1e-12
-    bound. ``batch_free``: one small array per dtype and larger ones,
-    where the single-process 2-norm batches nothing. ``huge``, ``tiny``,
+    bound. ``large_only``: arrays of more than 65536 elements, which
+    the single-process 2-norm reads as each rank does. ``huge``, ``tiny``,
     ``beyond``: squares that overflow, underflow, and a norm beyond float64's
     range. ``fsum_overflow``: two arrays whose sums of squares add up beyond
     float64's range. ``rounding``: squares 2.25 and five times ``2**-54``,
@@ -80,12 +80,11 @@ def gradient_sets() -> dict[str, list[Array]]:
         normal(1),
         normal((20, 20))[::2, ::3],
     ]
-    batch_free = [
-        normal(100, "float32"),
-        normal(77),
+    large_only = [
         normal(70_000, "float32"),
         normal(200_000),
         normal(66_000),
+        normal(1_100_000),
     ]
     many = [
         normal(int(size)) * 10.0 ** float(power)
@@ -97,7 +96,7 @@ def gradient_sets() -> dict[str, list[Array]]:
         "mixed": mixed,
         "many": many,
         "float64": float64,
-        "batch_free": batch_free,
+        "large_only": large_only,
         "huge": [normal(n) * 1e200 for n in (5, 80, 70_000)],
         "tiny": [normal(n) * 1e-200 for n in (5, 80, 70_000)],
         "beyond": [np.full(n, 1e308) for n in (4, 9, 70_000)],

@@ -314,14 +314,65 @@ def power_sums(
 def square_sums(arrays: Sequence[GradArray]) -> list[tuple[float, int]]:
     """Return sums of squares ``(s, e)``, ``s * 4**e`` each, of each array on its own.
 
-    The 2-norm's terms without its batches of small arrays: each term depends
-    on one array (or one slice of a large one) alone, whatever other arrays
-    there are, so that ``gradclip.distributed`` can add them up exactly
-    across processes.
+    The 2-norm's terms, each depending on one array (or one slice of a large
+    one) alone, whatever other arrays there are, so that
+    ``gradclip.distributed`` can add them up exactly across processes. Large
+    arrays are read as ``norm`` reads them. Small ones are read in batches
+    too, but each starts a row of its own, zero-padded to whole rows of
+    ``_PADDED_ROW``: its row dot products and their float64 sum are its own.
     """
+    sums = [term for batch in _padded_batches(arrays) for term in _padded_sums(batch)]
     large = [array for array in arrays if array.size > CHUNK]
-    sums = [_sum_of_squares(array) for array in arrays if array.size <= CHUNK]
     return sums + run_pieces(_sum_of_squares, split(large, _VIEW_CHUNK))
+
+
+_PADDED_ROW = 64
+"""Row length of ``square_sums``' batches: short, as little is padded."""
+
+
+def _padded_batches(arrays: Sequence[GradArray]) -> Iterator[list[GradArray]]:
+    """Group non-empty arrays of at most ``CHUNK`` elements by the dtype whose
+    squares are summed, about ``CHUNK`` padded values per group."""
+    groups: dict[np.dtype[Any], tuple[list[GradArray], int]] = {}
+    for array in arrays:
+        if not 0 < array.size <= CHUNK:
+            continue
+        dtype = _work_dtype(array.dtype)
+        values = array.size * (2 if array.dtype.kind == "c" else 1)
+        width = -(-values // _PADDED_ROW) * _PADDED_ROW
+        group, size = groups.get(dtype, ([], 0))
+        if group and size + width > CHUNK:
+            yield group
+            group, size = [], 0
+        group.append(array)
+        groups[dtype] = (group, size + width)
+    for group, _ in groups.values():
+        yield group
+
+
+def _padded_sums(batch: list[GradArray]) -> list[tuple[float, int]]:
+    """Each array's sum of squares, read in one padded block (see ``square_sums``)."""
+    reals = [
+        _as_real(np.ascontiguousarray(array, dtype=_chunk_dtype(array.dtype))).reshape(
+            -1
+        )
+        for array in batch
+    ]
+    rows = [-(-real.size // _PADDED_ROW) for real in reals]
+    starts = np.cumsum([0, *rows[:-1]])
+    block = np.zeros((sum(rows), _PADDED_ROW), dtype=reals[0].dtype)
+    flat = block.reshape(-1)
+    for real, start in zip(reals, starts, strict=True):
+        flat[start * _PADDED_ROW : start * _PADDED_ROW + real.size] = real
+    # In float64 before the sums, so that no cast buffer cuts a segment: each
+    # array's row sums are added in order, the same wherever it sits.
+    dots = np.vecdot(block, block).astype(np.float64)
+    sums = np.add.reduceat(dots, starts)
+    work = reals[0].dtype
+    return [
+        (total, 0) if _is_exact(total, work) else _sum_of_squares(array)
+        for array, total in zip(batch, sums.tolist(), strict=True)
+    ]
 
 
 def largest_part(arrays: Sequence[GradArray]) -> float:

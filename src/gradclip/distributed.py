@@ -8,7 +8,8 @@ and scales its own arrays by the same factor.
 How the norm is shared. Each rank computes the terms of the norm with the
 single-process machinery of ``gradclip._norms``, one or more terms per array,
 each depending on that array alone (the single-process 2-norm sums small
-arrays in batches instead). It adds its terms up exactly, as an integer: every
+arrays in batches together instead; here a batch of small arrays keeps each
+array's sum apart). It adds its terms up exactly, as an integer: every
 term is a float64 times a power of four no smaller than ``4**-1000``, so an
 integer count of ``2**-3074`` holds it without rounding. The ranks add these
 integers with one ``MPI_Allreduce`` over 32-bit limbs held in int64 (room for
@@ -19,9 +20,8 @@ underflows and is bit-identical on every rank. The p-norms (``norm_type`` not
 2) and the largest absolute value are bit-identical to single-process
 ``gradclip.clip_grads`` on all the arrays together; the 2-norm is within the
 same documented bound of the exact norm (1e-12 relative for float64 data,
-1e-6 for float32 and float16), and equal to the single-process one whenever
-that one does not batch small arrays (one array of at most 65536 elements per
-dtype, any number of larger ones).
+1e-6 for float32 and float16), and equal to the single-process one when
+every array has more than 65536 elements (both read those alike).
 
 All or nothing. Every rank first checks its own arguments and reads its
 arrays; a second ``MPI_Allreduce`` (MAX), posted at the same time as the sum,
