@@ -847,3 +847,34 @@ def test_regression_huge_numbers_printed_in_full(
     with pytest.raises(ValueError, match=rf"\b{name}\b") as raised:
         function([np.array([3.0, 4.0])], -(10**400))
     assert len(str(raised.value)) < 200, str(raised.value)
+
+
+class _KeyWithRaisingRepr:
+    def __repr__(self) -> str:
+        raise RuntimeError("this key's repr raises")
+
+
+class _KeyWithHugeRepr:
+    def __repr__(self) -> str:
+        return "huge" + "x" * 10**7
+
+
+@pytest.mark.parametrize(
+    "key",
+    [_KeyWithRaisingRepr(), _KeyWithHugeRepr(), "k" * 10**7],
+    ids=["raising repr", "10 MB repr", "10 MB str"],
+)
+def test_regression_key_labels_hid_the_error_or_were_huge(key: object) -> None:
+    """A raising repr replaced the TypeError; a 10 MB repr made a 20 MB message."""
+    with pytest.raises(TypeError, match=r"must have a floating dtype") as raised:
+        clip_grads({key: np.array([3, 4])}, 1.0)
+    assert len(str(raised.value)) < 500
+    grads = {key: np.array([np.nan]), "ok": np.array([1.0])}
+    with pytest.raises(NonFiniteGradientError) as nonfinite:
+        clip_grads(grads, 1.0)
+    assert len(str(nonfinite.value)) < 500
+    assert "'ok'" not in str(nonfinite.value)
+    base = np.arange(3.0)
+    with pytest.raises(ValueError, match=r"must not overlap") as overlap:
+        clip_grads({key: base[:2], "part": base[1:]}, 1.0)
+    assert len(str(overlap.value)) < 500

@@ -141,7 +141,8 @@ def _items(grads: object) -> tuple[tuple[Any, Any], ...]:
 
 
 def _label(key: object) -> str:
-    return f"grads[{key!r}]"
+    """``grads[<key>]``, the key shortened as values are, even if its repr raises."""
+    return f"grads[{_short(key)}]"
 
 
 def _raise_for_entry(

@@ -36,10 +36,12 @@ __all__ = [
     "ORDINARY",
     "OVERLAP_KEY",
     "GradsCase",
+    "OddKey",
     "arrays_of",
     "assert_in_place",
     "assert_untouched",
     "bad_cases",
+    "bad_entry",
     "beyond_float64_cases",
     "copy_grads",
     "culprit_cases",
@@ -89,10 +91,16 @@ class GradsCase:
                 shown = f"<the array of {earlier!r}>"
             else:
                 shown = f"<a view of the array of {earlier!r}>"
-            entries.append(f"{key!r}: {shown}")
+            entries.append(f"{_shown_key(key)}: {shown}")
         return (
             f"GradsCase(threshold={self.threshold!r}, grads={{{', '.join(entries)}}})"
         )
+
+
+def _shown_key(key: object) -> str:
+    if isinstance(key, OddKey):
+        return f"OddKey(raises={key.raises})"
+    return repr(key)
 
 
 def _describe(value: object) -> str:
@@ -278,15 +286,40 @@ def _measure(grads: dict[str, NDArray[Any]], measure: Measure) -> float:
     )
 
 
+class OddKey:
+    """A key whose repr raises, or is a megabyte long: a label made from it
+    must neither hide the error nor make a huge message."""
+
+    def __init__(self, *, raises: bool) -> None:
+        self.raises = raises
+
+    def __repr__(self) -> str:
+        if self.raises:
+            raise RuntimeError("this key's repr raises")
+        return "zz_bad " + "x" * (1 << 20)
+
+
+def bad_entry(case: GradsCase) -> object:
+    """The defective entry of a ``bad_cases`` case; None for a bad threshold."""
+    for key, value in case.grads.items():
+        if key == "zz_bad" or isinstance(key, OddKey):
+            return value
+    return None
+
+
 @st.composite
 def bad_cases(
-    draw: st.DrawFn, *, measure: Measure = "norm", allow_complex: bool = True
+    draw: st.DrawFn,
+    *,
+    measure: Measure = "norm",
+    allow_complex: bool = True,
+    odd_keys: bool = False,
 ) -> GradsCase:
     """Draw valid gradients with one defect, placed where it is reached last.
 
     The defect is in the threshold, or an entry ``"zz_bad"``: an integer
     array, a list, a read-only array, or, unless ``allow_complex``, a complex
-    array.
+    array. With ``odd_keys``, that entry's key may be an ``OddKey`` instead.
     """
     case = draw(grads_cases(measure=measure, relation="below", min_size=1))
     defects = ["integer array", "list", "read-only array", "negative", "nan"]
@@ -308,7 +341,12 @@ def bad_cases(
     else:
         bad = np.array([3.0, -4.0])
         bad.flags.writeable = False
-    grads["zz_bad"] = bad
+    key: Any = "zz_bad"
+    if odd_keys:
+        key = draw(
+            st.sampled_from(["zz_bad", OddKey(raises=True), OddKey(raises=False)])
+        )
+    grads[key] = bad
     return GradsCase(grads=grads, threshold=case.threshold)
 
 

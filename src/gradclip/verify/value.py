@@ -161,7 +161,9 @@ VALUE_INVARIANTS: tuple[Invariant[ValueFunction, GradsCase], ...] = (
         ordinary=("elements_clipped",),
     ),
     _value_invariant(
-        bad_input_atomic, "robust", bad_cases(measure="largest", allow_complex=False)
+        bad_input_atomic,
+        "robust",
+        bad_cases(measure="largest", allow_complex=False, odd_keys=True),
     ),
     _value_invariant(
         errors_name_culprit,
