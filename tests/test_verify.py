@@ -1,5 +1,8 @@
 """The invariants tell right from wrong: the zoo, the seed, and ``gradclip verify``."""
 
+import json
+import re
+import shlex
 import subprocess
 import sys
 from collections.abc import Callable
@@ -7,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.zoo import clippers, nets
+from hypothesis import given, settings
+from tests.zoo import clippers, nets, reader_nets, readers
 
 import gradclip
 from gradclip.cli import main
@@ -18,10 +22,13 @@ from gradclip.verify import (
     NORM_INVARIANTS,
     SHARD_INVARIANTS,
     VALUE_INVARIANTS,
+    ConventionError,
     Invariant,
     Outcome,
+    detect,
     run_invariants,
 )
+from gradclip.verify._grads import GradsCase, arrays_of
 
 TESTS = Path(__file__).parent
 CLIP = {invariant.name: invariant for invariant in CLIP_INVARIANTS}
@@ -131,6 +138,149 @@ def test_verify_outcome_reports_the_shrunk_counterexample() -> None:
     assert outcome.error.startswith("AssertionError: ")
 
 
+# Code written the way readers write it: conventions detected, never guessed.
+
+
+@pytest.mark.parametrize(
+    ("implementation", "form"), list(readers.CONVENTIONS.items()), ids=_name
+)
+def test_verify_detects_each_readers_clipper_convention(
+    implementation: Callable[..., object], form: str
+) -> None:
+    assert detect("clip", implementation).name == form
+
+
+@pytest.mark.parametrize(
+    ("implementation", "form"), list(reader_nets.CONVENTIONS.items()), ids=_name
+)
+def test_verify_detects_each_readers_net_convention(
+    implementation: type, form: str
+) -> None:
+    assert detect("net", implementation).name == form
+
+
+@pytest.mark.parametrize("clipper", readers.CORRECT, ids=_name)
+def test_verify_readers_correct_clippers_keep_core(
+    clipper: Callable[..., object],
+) -> None:
+    failed = _failed(CLIP_INVARIANTS, clipper, tier="core")
+    assert not failed, {name: o.error for name, o in failed.items()}
+
+
+@pytest.mark.parametrize(
+    ("clipper", "invariant"), list(readers.WRONG.items()), ids=_name
+)
+def test_verify_readers_wrong_clippers_fail_the_invariant_at_their_bug(
+    clipper: Callable[..., object], invariant: str
+) -> None:
+    assert invariant in _failed((CLIP[invariant],), clipper, max_examples=200)
+
+
+@pytest.mark.parametrize("net", reader_nets.CORRECT, ids=_name)
+def test_verify_readers_correct_nets_keep_core(net: type) -> None:
+    failed = _failed(NET_INVARIANTS, net, tier="core")
+    assert not failed, {name: o.error for name, o in failed.items()}
+
+
+@pytest.mark.parametrize(
+    ("net", "invariant"), list(reader_nets.WRONG.items()), ids=_name
+)
+def test_verify_readers_wrong_nets_fail_the_invariant_at_their_bug(
+    net: type, invariant: str
+) -> None:
+    assert invariant in _failed((NET[invariant],), net, max_examples=200)
+
+
+def _statuses(
+    invariants: list[Invariant[Any, Any]], implementation: Any
+) -> dict[str, Outcome]:
+    outcomes = run_invariants(
+        invariants, implementation, max_examples=5, derandomize=True, shrink=False
+    )
+    return {o.invariant.name: o for o in outcomes}
+
+
+def test_verify_one_hot_net_skips_the_label_invariant_saying_why() -> None:
+    outcomes = _statuses([NET["one_hot_equals_labels"]], reader_nets.OneHotTwoLayerNet)
+    outcome = outcomes["one_hot_equals_labels"]
+    assert (outcome.status, outcome.reason) == ("SKIP", "takes one-hot targets only")
+    assert (
+        "class labels given as one-hot rows"
+        in detect("net", reader_nets.OneHotTwoLayerNet).description
+    )
+
+
+def test_verify_net_without_numerical_gradient_skips_only_that_invariant() -> None:
+    names = ["numerical_gradient_agrees", "gradient_matches_numerical"]
+    outcomes = _statuses([NET[n] for n in names], reader_nets.PlainNet)
+    skipped = outcomes["numerical_gradient_agrees"]
+    assert (skipped.status, skipped.reason) == (
+        "SKIP",
+        "numerical_gradient not offered",
+    )
+    assert outcomes["gradient_matches_numerical"].status == "PASS"
+
+
+def test_verify_clipper_returning_nothing_skips_the_return_tier() -> None:
+    outcomes = _statuses([CLIP["exact_returned_norm"]], readers.clip_grads)
+    assert outcomes["exact_returned_norm"].status == "SKIP"
+    assert outcomes["exact_returned_norm"].reason == "returns no number"
+
+
+def test_verify_functional_clipper_skips_in_place_identity() -> None:
+    outcomes = _statuses([CLIP["in_place_identity"]], readers.clip_by_global_norm)
+    assert outcomes["in_place_identity"].status == "SKIP"
+    assert outcomes["in_place_identity"].reason == (
+        "not in place: returns new arrays for a dict (functional)"
+    )
+
+
+def test_verify_forced_form_is_used_as_given() -> None:
+    assert detect("clip", gradclip.clip_grads, form="list").name == "list"
+    with pytest.raises(
+        ValueError, match=r"form must be one of dict, list, .* got form='nope'"
+    ):
+        detect("clip", gradclip.clip_grads, form="nope")
+
+
+def test_verify_no_convention_lists_each_attempt() -> None:
+    from tests.zoo import hostile
+
+    with pytest.raises(ConventionError) as raised:
+        detect("clip", hostile.not_implemented)
+    message = str(raised.value)
+    for form in ("dict", "list", "pairs", "params", "functional"):
+        assert f"  {form}: NotImplementedError: clip_grads is left" in message
+
+
+def _has_theme(case: GradsCase, theme: str) -> bool:
+    arrays = arrays_of(case)
+    if theme == "complex":
+        return any(a.dtype.kind == "c" for a in arrays)
+    if theme == "alias":
+        return len(arrays) < len(case.grads)
+    return any(a.ndim == 0 or a.size == 0 or not a.flags.c_contiguous for a in arrays)
+
+
+@pytest.mark.parametrize(
+    ("name", "theme"),
+    [
+        ("complex_arrays", "complex"),
+        ("aliasing_counted_once", "alias"),
+        ("odd_layouts", "layout"),
+    ],
+)
+def test_verify_robust_cases_carry_their_theme(name: str, theme: str) -> None:
+    """Each themed robust invariant's every case holds what it is about."""
+
+    @settings(max_examples=30, derandomize=True, database=None)
+    @given(CLIP[name].cases)
+    def themed(case: GradsCase) -> None:
+        assert _has_theme(case, theme), case
+
+    themed()
+
+
 # The command line.
 
 
@@ -237,3 +387,227 @@ def test_properties_bad_impl_option_is_a_usage_error() -> None:
     )
     assert run.returncode == 4, run.stdout + run.stderr
     assert "--clip-impl: cannot import module 'no_such_module'" in run.stderr
+
+
+# The command line against hostile and readers' code, as a user runs it: piped.
+
+
+def _verify(*arguments: str) -> subprocess.CompletedProcess[str]:
+    """Run ``gradclip verify`` as a user would, its output piped."""
+    return subprocess.run(
+        [sys.executable, "-m", "gradclip", "verify", *arguments],
+        cwd=TESTS.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+
+
+def _lines(output: str, status: str) -> list[str]:
+    return [line for line in output.splitlines() if line.startswith(status + " ")]
+
+
+def test_cli_verify_book_list_clipper_holds_core_with_no_adapter() -> None:
+    run = _verify(
+        "clip", "tests.zoo.readers:clip_grads", "--derandomize", "--max-examples", "20"
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert (
+        "calling convention: in place on a list, return value ignored (--form list)"
+        in run.stdout
+    )
+    assert "summary: core 7/7 hold: keeps the notebook's contract" in run.stdout
+    assert "SKIP return exact_returned_norm" in run.stdout
+    assert run.stderr == ""  # no progress when stderr is not a terminal
+
+
+def test_cli_verify_one_hot_book_net_holds_core_with_no_adapter() -> None:
+    run = _verify(
+        "net",
+        "tests.zoo.reader_nets:OneHotTwoLayerNet",
+        "--derandomize",
+        "--max-examples",
+        "10",
+        "--tier",
+        "core",
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "one-hot targets everywhere" in run.stdout
+    assert "SKIP core   one_hot_equals_labels" in run.stdout
+    assert not _lines(run.stdout, "FAIL")
+
+
+def test_cli_verify_piped_output_parses() -> None:
+    run = _verify(
+        "clip",
+        "tests.zoo.readers:norm_times_two",
+        "--derandomize",
+        "--max-examples",
+        "20",
+        "--only",
+        "norm_bound,clip_to_bound,in_place_identity",
+    )
+    assert run.returncode == 1
+    piped = subprocess.run(
+        f"{shlex.quote(sys.executable)} -m gradclip verify clip "
+        "tests.zoo.readers:norm_times_two --derandomize --max-examples 20 "
+        "--only norm_bound,clip_to_bound,in_place_identity 2>&1 | grep -c '^FAIL'",
+        shell=True,
+        cwd=TESTS.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert piped.stdout.strip() == str(len(_lines(run.stdout, "FAIL"))) == "2"
+    assert len(_lines(run.stdout, "PASS")) == 2  # the preflight and in_place_identity
+
+
+def test_cli_verify_module_exiting_at_import_is_a_usage_error() -> None:
+    run = _verify("clip", "tests.zoo.exits_at_import:clip_grads")
+    assert run.returncode == 2
+    assert run.stdout == ""
+    assert (
+        "cannot import module 'tests.zoo.exits_at_import': SystemExit: 0" in run.stderr
+    )
+
+
+def test_cli_verify_sys_exit_in_the_call_is_a_fail_and_the_run_goes_on() -> None:
+    run = _verify(
+        "clip",
+        "tests.zoo.hostile:exits_when_exploding",
+        "--derandomize",
+        "--max-examples",
+        "20",
+        "--only",
+        "nonfinite_untouched,bad_input_atomic",
+    )
+    assert run.returncode == 0, run.stdout + run.stderr  # core is not asked for
+    assert _lines(run.stdout, "FAIL")[0].startswith("FAIL robust nonfinite_untouched")
+    assert "SystemExit: gradient exploded: norm" in run.stdout
+    assert "(the implementation called sys.exit)" in run.stdout
+    assert len(_lines(run.stdout, "FAIL") + _lines(run.stdout, "PASS")) == 3
+
+
+def test_cli_verify_flaky_implementation_is_a_fail_marked_flaky() -> None:
+    run = _verify(
+        "clip",
+        "tests.zoo.hostile:clips_every_other_call",
+        "--seed",
+        "3",
+        "--max-examples",
+        "50",
+        "--only",
+        "clip_to_bound,noop_below_threshold",
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert (
+        "flaky: a failing case passed when tried again; the first failure:"
+        in run.stdout
+    )
+    assert "counterexample: GradsCase(" in run.stdout
+    assert "FAIL core   clip_to_bound" in run.stdout
+    assert "core   noop_below_threshold" in run.stdout  # the run went on
+
+
+def test_cli_verify_hanging_implementation_times_out_and_the_run_goes_on() -> None:
+    run = _verify(
+        "clip",
+        "tests.zoo.hostile:retries_until_finite",
+        "--derandomize",
+        "--timeout",
+        "8",
+        "--only",
+        "nonfinite_untouched,bad_input_atomic",
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    [hung, after] = _lines(run.stdout, "FAIL")
+    assert hung.startswith("FAIL robust nonfinite_untouched")
+    assert "timeout: no verdict within 8 s (--timeout)" in run.stdout
+    assert after.startswith("FAIL robust bad_input_atomic")
+
+
+def test_cli_verify_raising_everywhere_is_one_usage_error_listing_each_attempt() -> (
+    None
+):
+    run = _verify("clip", "tests.zoo.hostile:not_implemented")
+    assert run.returncode == 2
+    assert run.stdout == ""
+    assert (
+        run.stderr.count("NotImplementedError: clip_grads is left as an exercise") == 6
+    )
+
+
+def test_cli_verify_raising_on_ordinary_input_fails_preflight_and_passes_nothing() -> (
+    None
+):
+    run = _verify(
+        "clip",
+        "tests.zoo.hostile:float64_only",
+        "--derandomize",
+        "--max-examples",
+        "10",
+    )
+    assert run.returncode == 1
+    assert _lines(run.stdout, "FAIL") == [
+        "FAIL core   preflight                       "
+        + _lines(run.stdout, "FAIL")[0].split("preflight", 1)[1].lstrip()
+    ]
+    assert "AssertionError: expected float64, got float32" in run.stdout
+    assert not _lines(run.stdout, "PASS")
+    assert len(_lines(run.stdout, "SKIP")) == len(CLIP_INVARIANTS)
+
+
+def test_cli_verify_counterexample_of_a_replacing_clipper_is_the_input_before_the_call(
+    tmp_path: Path,
+) -> None:
+    report = tmp_path / "report.json"
+    run = _verify(
+        "clip",
+        "tests.zoo.readers:replaces_entries",
+        "--derandomize",
+        "--only",
+        "in_place_identity",
+        "--json",
+        str(report),
+    )
+    assert run.returncode == 1
+    document = json.loads(report.read_text("utf-8"))
+    [kind] = document["kinds"]
+    [preflight, outcome] = kind["invariants"]
+    assert (outcome["name"], outcome["status"], outcome["tier"]) == (
+        "in_place_identity",
+        "FAIL",
+        "core",
+    )
+    assert "was replaced by a new object" in outcome["error"]
+    # Before the call the gradients' norm is above the threshold: nothing
+    # shown is the clipped result.
+    case = outcome["counterexample"]
+    assert case.startswith("GradsCase(threshold=")
+    threshold = float(case.split("threshold=")[1].split(",")[0])
+    values = [float(v) for v in re.findall(r"np\.array\(([-\d.e]+)", case)]
+    assert sum(v * v for v in values) ** 0.5 > threshold
+    assert (document["verdict"], document["exit_status"]) == ("fail", 1)
+    assert kind["convention"]["name"] == "dict"
+    assert preflight["status"] == "PASS"
+
+
+def test_cli_verify_prints_a_seed_and_a_replay_command_that_replays() -> None:
+    arguments = [
+        "clip",
+        "tests.zoo.readers:float16_accumulator",
+        "--max-examples",
+        "30",
+    ]
+    first = _verify(*arguments, "--seed", "7", "--only", "clip_to_bound,norm_bound")
+    replay = first.stdout.split("replay the failures: ")[1].splitlines()[0]
+    assert replay == (
+        "gradclip verify clip tests.zoo.readers:float16_accumulator --seed 7 "
+        "--only clip_to_bound --max-examples 30"
+    )
+    again = _verify(*shlex.split(replay)[2:])
+    shown = [line for line in first.stdout.splitlines() if "counterexample" in line]
+    assert shown == [
+        line for line in again.stdout.splitlines() if "counterexample" in line
+    ]

@@ -78,9 +78,10 @@ class _Search:
     reason: str | None = None
     first: CaseResult | None = None
     last: CaseResult | None = None
+    last_case: Any = None
     warnings: Counter[str] = field(default_factory=Counter)
 
-    def record(self, result: CaseResult) -> None:
+    def record(self, result: CaseResult, case: Any) -> None:
         self.examples += 1
         self.warnings.update(result.warnings)
         if result.status == "unsupported":
@@ -88,7 +89,11 @@ class _Search:
             self.reason = self.reason or result.error
         elif result.failed:
             self.first = self.first or result
-            self.last = result
+            self.last, self.last_case = result, case
+
+
+_REPLAYS = 2
+"""How many more times the minimal failing case is tried, to tell flaky."""
 
 
 def _seed_for(run_seed: int, name: str) -> int:
@@ -125,7 +130,7 @@ def run_invariant(
 
     def check(case: Any) -> None:
         result = evaluate(invariant, convention, case)
-        search.record(result)
+        search.record(result, case)
         on_example(search.examples)
         if result.failed:
             raise _Failed(result.error)
@@ -149,6 +154,12 @@ def run_invariant(
         test()
     except _Failed:
         failure = search.last
+        # Hypothesis replays the minimal case once; a verdict that changes
+        # on further calls is flaky too.
+        for _ in range(_REPLAYS):
+            if not evaluate(invariant, convention, search.last_case).failed:
+                flaky, failure = True, search.first
+                break
     except Flaky:
         flaky, failure = True, search.first
     except Exception as error:  # the search itself broke, on the case it was trying
