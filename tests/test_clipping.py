@@ -878,3 +878,27 @@ def test_regression_key_labels_hid_the_error_or_were_huge(key: object) -> None:
     with pytest.raises(ValueError, match=r"must not overlap") as overlap:
         clip_grads({key: base[:2], "part": base[1:]}, 1.0)
     assert len(str(overlap.value)) < 500
+
+
+@pytest.mark.parametrize(
+    "dtype", ["float16", "float32", "float64", "complex64", "complex128"]
+)
+def test_regression_non_native_byte_order_was_refused(dtype: str) -> None:
+    """``>f8`` was refused with a message naming float64 among those accepted."""
+    swapped = np.dtype(dtype).newbyteorder("S")  # non-native on any machine
+    small = np.array([3.0, -4.0], swapped)
+    large = np.full(3 * (1 << 20), 0.5, swapped)[::3]  # threads, copied chunks
+    exact = math.sqrt(25 + 0.25 * large.size)
+    assert global_norm([small, large]) == pytest.approx(exact, rel=1e-6, abs=0)
+    assert global_norm([small], norm_type=1) == 7.0
+    clip_grads({"small": small, "large": large}, 1.0, eps=0.0)
+    assert small.dtype == swapped
+    np.testing.assert_allclose(small, [3 / exact, -4 / exact], rtol=1e-3)
+    np.testing.assert_allclose(large[:3], 0.5 / exact, rtol=1e-3)
+    shard = [np.array([3.0, -4.0], swapped)]
+    clip_grads_with_norm(shard, 1.0, total_norm=10.0, eps=0.0)
+    np.testing.assert_allclose(shard[0], [0.3, -0.4], rtol=1e-3)
+    if swapped.kind == "f":
+        clipped = [np.array([3.0, -0.5], swapped)]
+        clip_grads_value(clipped, 1.0)
+        np.testing.assert_array_equal(clipped[0], [1.0, -0.5])

@@ -109,6 +109,7 @@ _INVALID: list[tuple[Callable[..., Any], dict[str, Any], str]] = [
     ),
     (gradient_arrays, {"allow_subnormal": 1}, r"allow_subnormal=1"),
     (gradient_arrays, {"allow_huge": None}, r"allow_huge=None"),
+    (gradient_arrays, {"allow_byteswapped": 1}, r"allow_byteswapped=1"),
     (gradient_arrays, {"allow_nan": "yes"}, r"allow_nan='yes'"),
     (gradient_arrays, {"allow_infinity": 0}, r"allow_infinity=0"),
     (gradient_arrays, {"allow_noncontiguous": 1.0}, r"allow_noncontiguous=1.0"),
@@ -296,6 +297,22 @@ def test_gradient_arrays_allow_subnormal_reaches_subnormals(dtype: type) -> None
 def test_gradient_arrays_allow_huge_reaches_overflowing_squares(dtype: type) -> None:
     strategy = gradient_arrays(dtypes=[dtype], allow_huge=True)
     _reaches(strategy, _square_overflows)
+
+
+@pytest.mark.parametrize("dtype", _SUPPORTED)
+def test_gradient_arrays_allow_byteswapped_reaches_the_other_byte_order(
+    dtype: type,
+) -> None:
+    _reaches(
+        gradient_arrays(dtypes=[dtype], allow_byteswapped=True),
+        lambda a: a.size > 0 and not a.dtype.isnative and bool(np.any(a)),
+    )
+
+
+@checked
+@given(gradient_arrays(dtypes=_SUPPORTED))
+def test_gradient_arrays_native_by_default(a: GradArray) -> None:
+    assert a.dtype.isnative
 
 
 @pytest.mark.parametrize("dtype", [np.complex64, np.complex128])

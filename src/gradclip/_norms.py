@@ -65,14 +65,20 @@ Slices are views, not copies: their only temporaries are the row sums, one
 per ``_ROW`` elements, so they can be long, which saves Python overhead.
 """
 
-REAL_DTYPES: dict[np.dtype[Any], np.dtype[np.floating[Any]]] = {
+_NATIVE_REAL_DTYPES: dict[np.dtype[Any], np.dtype[np.floating[Any]]] = {
     np.dtype(np.float16): np.dtype(np.float16),
     np.dtype(np.float32): np.dtype(np.float32),
     np.dtype(np.float64): np.dtype(np.float64),
     np.dtype(np.complex64): np.dtype(np.float32),
     np.dtype(np.complex128): np.dtype(np.float64),
 }
-"""The dtype of the real and imaginary parts of each supported dtype."""
+
+REAL_DTYPES = {
+    **_NATIVE_REAL_DTYPES,
+    **{key.newbyteorder(): real for key, real in _NATIVE_REAL_DTYPES.items()},
+}
+"""The native dtype of the real and imaginary parts of each supported dtype,
+in either byte order (``>f8`` as FITS, HDF5 and network data often are)."""
 
 _ROW = {np.dtype(np.float32): 256, np.dtype(np.float64): 4096}
 """Row length per dtype: float32 rows are short, as BLAS sums them in float32."""
@@ -453,7 +459,10 @@ def _magnitudes(array: GradArray) -> Iterator[_Real]:
 
 
 def _chunk_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:
-    return np.dtype(np.float32) if dtype == np.float16 else dtype
+    """The native dtype chunks come in: float16 as float32, and a
+    non-native byte order swapped as it is copied."""
+    native = dtype if dtype.isnative else dtype.newbyteorder("=")
+    return np.dtype(np.float32) if native == np.float16 else native
 
 
 def _work_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:

@@ -34,6 +34,8 @@ _SUPPORTED_DTYPES = frozenset(
     np.dtype(name)
     for name in ("float16", "float32", "float64", "complex64", "complex128")
 )
+_SUPPORTED_DTYPES |= frozenset(dtype.newbyteorder() for dtype in _SUPPORTED_DTYPES)
+"""In either byte order: the norm reads swapped copies, scaling writes in place."""
 _REAL_DTYPES = frozenset(dtype for dtype in _SUPPORTED_DTYPES if dtype.kind == "f")
 _REPR = reprlib.Repr()
 _REPR.maxstring = _REPR.maxother = _REPR.maxlong = 40
@@ -160,7 +162,7 @@ def _raise_for_entry(
             f"got {label}={_short(array)} of type {type(array).__name__}"
         )
     if array.dtype not in dtypes:
-        names = ", ".join(sorted(str(dtype) for dtype in dtypes))
+        names = ", ".join(sorted(str(dtype) for dtype in dtypes if dtype.isnative))
         raise TypeError(
             f"{label} must have a floating dtype ({names}), "
             f"got {label}.dtype={array.dtype}"

@@ -314,9 +314,15 @@ def _laid_out_arrays(
     elements: Mapping[np.dtype[Any], st.SearchStrategy[Any]],
     shapes: st.SearchStrategy[tuple[int, ...]],
     layouts: tuple[_Layout, ...],
+    byteswapped: bool,
 ) -> GradArray:
-    """Draw a dtype, a shape and a layout, then an array of them."""
+    """Draw a dtype, a shape and a layout, then an array of them.
+
+    With ``byteswapped``, the array may store its dtype in the other byte
+    order; its values are drawn as for the native dtype.
+    """
     dtype = draw(st.sampled_from(list(elements)))
+    stored = dtype.newbyteorder() if byteswapped and draw(st.booleans()) else dtype
     shape = draw(shapes)
     layout = draw(st.sampled_from(layouts))
     if layout == "strided":
@@ -326,7 +332,7 @@ def _laid_out_arrays(
         base_shape = tuple(
             side * abs(step) for side, step in zip(shape, steps, strict=True)
         )
-        base = draw(hnp.arrays(dtype, base_shape, elements=elements[dtype]))
+        base = draw(hnp.arrays(stored, base_shape, elements=elements[dtype]))
         # The leading Ellipsis keeps a 0-d result an array rather than a scalar.
         index: tuple[Any, ...] = (..., *(slice(None, None, s) for s in steps))
         view: GradArray = base[index]
@@ -334,10 +340,10 @@ def _laid_out_arrays(
     if layout == "transposed":
         axes = draw(st.permutations(range(len(shape))))
         base = draw(
-            hnp.arrays(dtype, tuple(shape[a] for a in axes), elements=elements[dtype])
+            hnp.arrays(stored, tuple(shape[a] for a in axes), elements=elements[dtype])
         )
         return base.transpose(sorted(range(len(axes)), key=axes.__getitem__))
-    array = draw(hnp.arrays(dtype, shape, elements=elements[dtype]))
+    array = draw(hnp.arrays(stored, shape, elements=elements[dtype]))
     if layout == "unaligned":
         return _unaligned_copy(array)
     return array.copy(order="F") if layout == "F" else array
@@ -364,6 +370,7 @@ def gradient_arrays(
     allow_nan: bool = False,
     allow_infinity: bool = False,
     allow_noncontiguous: bool = True,
+    allow_byteswapped: bool = False,
 ) -> st.SearchStrategy[GradArray]:
     """Return a strategy for one gradient array.
 
@@ -399,6 +406,10 @@ def gradient_arrays(
             and copies at an odd address in a ``bytearray``, not aligned for
             their dtype. When ``False`` every array is C-contiguous and
             aligned.
+        allow_byteswapped: Also draw arrays stored in the non-native byte
+            order (``>f8`` on a little-endian machine), as FITS, HDF5 and
+            network data often are; their ``dtype`` then differs from the
+            one named in ``dtypes`` in its byte order only.
 
     Returns:
         A strategy for writeable NumPy arrays, newly allocated for each draw.
@@ -434,6 +445,7 @@ def gradient_arrays(
         ("allow_nan", allow_nan),
         ("allow_infinity", allow_infinity),
         ("allow_noncontiguous", allow_noncontiguous),
+        ("allow_byteswapped", allow_byteswapped),
     ):
         _check_bool(flag, name)
     elements = {
@@ -453,7 +465,7 @@ def gradient_arrays(
     layouts = (
         _NONCONTIGUOUS_LAYOUTS if allow_noncontiguous else _NONCONTIGUOUS_LAYOUTS[:1]
     )
-    return _laid_out_arrays(elements, shapes, layouts)
+    return _laid_out_arrays(elements, shapes, layouts, allow_byteswapped)
 
 
 @st.composite

@@ -195,6 +195,7 @@ COMPLEX = gradient_arrays(
     dtypes=["float32", "complex64", "complex128"],
     allow_subnormal=True,
     allow_huge=True,
+    allow_byteswapped=True,
 )
 """Complex arrays, whose elements count by their modulus, among real ones:
 from subnormal moduli to parts at the dtype's largest value, whose modulus
@@ -203,8 +204,11 @@ exceeds the dtype's range."""
 HALF = gradient_arrays(dtypes=["float16"], allow_subnormal=True)
 """float16 arrays, whose rounding is coarse enough to see a second one."""
 
-LAYOUTS = gradient_arrays(dtypes=["float32", "float64"], allow_noncontiguous=True)
-"""Strided, transposed and Fortran-order arrays among contiguous ones."""
+LAYOUTS = gradient_arrays(
+    dtypes=["float32", "float64"], allow_noncontiguous=True, allow_byteswapped=True
+)
+"""Strided, transposed, Fortran-order, unaligned and byte-swapped arrays among
+contiguous ones."""
 
 Measure = Literal["norm", "largest"]
 Relation = Literal["below", "above", "any"]
