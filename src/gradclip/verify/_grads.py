@@ -4,6 +4,10 @@ A case is a dict of gradients and a threshold (``max_norm`` for norm
 clipping, ``clip_value`` for value clipping). Checks run the implementation
 inside ``restored``, which puts every array back afterwards, so that a
 failing case can be shown and replayed as it was drawn.
+
+PYTEST_DONT_REWRITE: the messages of these checks say what was expected and
+got; pytest, which rewrites the asserts of a package with a pytest plugin,
+would only add its own noise to them.
 """
 
 import math

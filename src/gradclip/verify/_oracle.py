@@ -3,6 +3,10 @@
 Every element is converted to a ``Fraction`` exactly, so a sum of squares has
 no rounding at all; comparisons are made between squares, so no square root
 is taken where a bound can be squared instead.
+
+PYTEST_DONT_REWRITE: the messages of these checks say what was expected and
+got; pytest, which rewrites the asserts of a package with a pytest plugin,
+would only add its own noise to them.
 """
 
 import math

@@ -14,6 +14,10 @@ book's network does not check.
 
 References:
     Saito, "ゼロから作る Deep Learning", O'Reilly Japan 2016, ch. 4-5.
+
+PYTEST_DONT_REWRITE: the messages of these checks say what was expected and
+got; pytest, which rewrites the asserts of a package with a pytest plugin,
+would only add its own noise to them.
 """
 
 import math
