@@ -9,9 +9,16 @@ Two comparisons, for every implementation in ``tests/zoo``:
   command's search does. PASS, FAIL and SKIP must agree invariant by
   invariant.
 - by search: the kit's ``check()`` under a derandomised profile and
-  ``run_invariants`` (the command's search) both fail the invariant that the
-  zoo says catches each wrong implementation, and both pass every core
-  invariant of the correct ones.
+  ``run_invariants`` (the command's search), which draw their cases
+  independently, both fail the invariant that the zoo says catches each
+  wrong implementation (in 200 cases).
+
+On the same cases, the correct implementations pass (or skip, alike) every
+core invariant.
+
+The hostile implementations (``tests/zoo/hostile.py``: exiting, hanging,
+flaky) are left to the command's worker process: the kit runs in the test's
+own process, with no timeout of its own.
 """
 
 from collections.abc import Callable, Iterator
@@ -19,26 +26,29 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
-from tests.zoo import clippers, nets
+from tests.zoo import clippers, nets, reader_nets, readers
 
 from gradclip.testing import InvariantCheck, Kind, invariant_checks
 from gradclip.verify import Invariant, Unsupported, detect, evaluate, run_invariants
 
-CASES = 6
+CASES = 4
 """Cases drawn per invariant for the comparison on the same cases."""
 
 ZOO: list[tuple[Kind, Any, str | None]] = [
-    *(("clip", clipper, None) for clipper in clippers.CORRECT),
+    *(("clip", clipper, None) for clipper in clippers.CORRECT + readers.CORRECT),
     *(("clip", clipper, name) for clipper, name in clippers.WRONG.items()),
-    *(("net", net, None) for net in nets.CORRECT),
+    *(("clip", clipper, name) for clipper, name in readers.WRONG.items()),
+    *(("net", net, None) for net in nets.CORRECT + reader_nets.CORRECT),
     *(("net", net, name) for net, name in nets.WRONG.items()),
+    *(("net", net, name) for net, name in reader_nets.WRONG.items()),
 ]
 """Each implementation: its kind, and the invariant that catches it, if wrong."""
 
 
 IDS = [
-    f"{kind}-{'seed' if impl is clippers.seed_formula else impl.__name__}"
-    for kind, impl, _ in ZOO
+    f"{kind}-{impl.__module__.rpartition('.')[2]}.{impl.__name__}"
+    + (f"-caught-by-{catching}" if catching else "")
+    for kind, impl, catching in ZOO
 ]
 
 
@@ -155,20 +165,30 @@ def test_same_verdicts_on_the_same_cases(
         kit[name] = "SKIP" if skipped else _kit_verdict(check)
         verify[name] = _verify_verdict(check, cases[name])
     assert kit == verify
+    if catching is None:  # a functional form skips what needs clipping in place
+        core = {kit[c.invariant.name] for c in _checks(kind, implementation, "core")}
+        assert core <= {"PASS", "SKIP"}, kit
 
 
-@pytest.mark.parametrize(("kind", "implementation", "catching"), ZOO, ids=IDS)
+WRONG = [(kind, impl, catching) for kind, impl, catching in ZOO if catching]
+
+
+@pytest.mark.parametrize(
+    ("kind", "implementation", "catching"),
+    WRONG,
+    ids=[i for i, entry in zip(IDS, ZOO, strict=True) if entry[2]],
+)
 def test_same_verdicts_by_search(
     kind: Kind,
     implementation: Any,
-    catching: str | None,
+    catching: str,
     profile: Callable[..., None],
 ) -> None:
-    examples = 60 if catching is not None else 15
+    examples = 200
     profile(max_examples=examples, derandomize=True, phases=[Phase.generate])
-    checks = _checks(kind, implementation, "core" if catching is None else "all")
-    if catching is not None:
-        checks = [c for c in checks if c.invariant.name == catching]
+    checks = [
+        c for c in _checks(kind, implementation, "all") if c.invariant.name == catching
+    ]
     kit = {c.invariant.name: _kit_verdict(c) for c in checks}
     outcomes = run_invariants(
         [c.invariant for c in checks],
@@ -178,9 +198,7 @@ def test_same_verdicts_by_search(
         shrink=False,
     )
     verify = {o.invariant.name: o.status for o in outcomes}
-    assert kit == verify
-    expected = "FAIL" if catching is not None else "PASS"
-    assert set(kit.values()) == {expected}
+    assert kit == verify == {catching: "FAIL"}
 
 
 def test_every_rejected_case_is_a_skip_on_both_routes(
