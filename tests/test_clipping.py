@@ -902,3 +902,43 @@ def test_regression_non_native_byte_order_was_refused(dtype: str) -> None:
         clipped = [np.array([3.0, -0.5], swapped)]
         clip_grads_value(clipped, 1.0)
         np.testing.assert_array_equal(clipped[0], [1.0, -0.5])
+
+
+def _self_overlapping_view(name: str, base: Array) -> Array:
+    strided = np.lib.stride_tricks
+    if name == "window":
+        return strided.sliding_window_view(base, 3, writeable=True)
+    return strided.as_strided(base, (1 << 58,) if name == "huge" else (4,), (0,))
+
+
+@pytest.mark.parametrize(
+    "function",
+    [
+        lambda grads: clip_grads_with_norm(grads, 1.0, total_norm=10.0),
+        lambda grads: clip_grads_value(grads, 1.0),
+        lambda grads: clip_grads(grads, 1.0),
+    ],
+    ids=["clip_grads_with_norm", "clip_grads_value", "clip_grads"],
+)
+@pytest.mark.parametrize("name", ["zero stride", "window", "huge"])
+def test_regression_self_overlapping_views_half_applied(
+    function: Callable[[dict[str, Array]], object], name: str
+) -> None:
+    """A view overlapping itself needed a full-size copy: the MemoryError for
+    one of 2**58 elements came after the other arrays were scaled."""
+    base = np.arange(10.0, 70.0, 10.0)
+    view = _self_overlapping_view(name, base)
+    first = np.array([30.0, -40.0])
+    with pytest.raises(ValueError, match=r"grads\['view'\] must not overlap itself"):
+        function({"first": first, "view": view})
+    np.testing.assert_array_equal(first, [30.0, -40.0])
+    np.testing.assert_array_equal(base, np.arange(10.0, 70.0, 10.0))
+
+
+def test_clip_grads_takes_strided_layouts_that_do_not_overlap() -> None:
+    """Strides that do not nest (24 and 16 bytes) can still be disjoint."""
+    base = np.arange(1.0, 12.0)  # offsets 0, 2, 3, ..., 10: elements 1 and 9 unused
+    view = np.lib.stride_tricks.as_strided(base, (3, 3), (24, 16))
+    norm = float(np.linalg.norm(view))
+    assert clip_grads({"view": view}, 1.0, eps=0.0) == norm
+    assert float(np.linalg.norm(view)) == pytest.approx(1.0, rel=1e-12)

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["merge_shared_views"]
+__all__ = ["merge_shared_views", "overlaps_itself"]
 
 _Elements = tuple[int, tuple[int, ...], tuple[int, ...], np.dtype[Any]]
 
@@ -99,3 +99,39 @@ def _byte_range(elements: _Elements) -> tuple[int, int]:
         else:
             high += extent
     return low, high + dtype.itemsize
+
+
+_EXACT_OVERLAP_CHECK = 1 << 16
+"""Elements up to which a layout that may overlap itself is checked exactly."""
+
+
+def overlaps_itself(array: NDArray[Any]) -> bool:
+    """Whether two elements of ``array`` share memory (a zero stride, a window).
+
+    Contiguous arrays, and any array made by slicing or transposing one, nest
+    their strides: sorted by size, each stride spans all the axes below it.
+    A layout that does not is checked element by element when small, and
+    taken as overlapping when large.
+    """
+    if array.flags.c_contiguous or array.flags.f_contiguous:
+        return False
+    axes = sorted(
+        (abs(stride), side)
+        for side, stride in zip(array.shape, array.strides, strict=True)
+        if side > 1
+    )
+    extent = array.itemsize
+    for stride, side in axes:
+        if stride < extent:
+            return array.size > _EXACT_OVERLAP_CHECK or _offsets_overlap(array)
+        extent += stride * (side - 1)
+    return False
+
+
+def _offsets_overlap(array: NDArray[Any]) -> bool:
+    """Whether any two elements' byte ranges meet, from all their offsets."""
+    offsets = np.zeros((), dtype=np.int64)
+    for side, stride in zip(array.shape, array.strides, strict=True):
+        offsets = np.add.outer(offsets, np.arange(side, dtype=np.int64) * stride)
+    starts = np.sort(offsets, axis=None)
+    return bool(np.any(np.diff(starts) < array.itemsize))

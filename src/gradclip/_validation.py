@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from gradclip._memory import merge_shared_views
+from gradclip._memory import merge_shared_views, overlaps_itself
 from gradclip._norms import ScaledNorm
 from gradclip._typing import GradArray
 
@@ -90,8 +90,10 @@ def collect_grads(
         TypeError: ``grads`` is not a mapping or sequence, or an entry is not
             a NumPy array of a supported floating dtype (masked arrays are
             not: their mask would be ignored).
-        ValueError: ``writeable`` is set and an array is read-only, or two
-            arrays overlap in memory without being the same view.
+        ValueError: ``writeable`` is set and an array is read-only or
+            overlaps itself (its in-place change would need a full-size
+            copy), or two arrays overlap in memory without being the same
+            view.
     """
     items = _items(grads)
     dtypes = _SUPPORTED_DTYPES if allow_complex else _REAL_DTYPES
@@ -103,6 +105,13 @@ def collect_grads(
             or (writeable and not value.flags.writeable)
         ):
             _raise_for_entry(_label(key), value, dtypes)
+        if writeable and overlaps_itself(value):
+            name = _label(key)
+            raise ValueError(
+                f"{name} must not overlap itself to be changed in place, got a "
+                "view whose elements share memory (a zero stride or a sliding "
+                f"window); clip a copy instead: np.array({name})"
+            )
         objects[id(value)] = value
     identities = list(objects)
     arrays = [

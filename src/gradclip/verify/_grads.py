@@ -10,6 +10,7 @@ got; pytest, which rewrites the asserts of a package with a pytest plugin,
 would only add its own noise to them.
 """
 
+import ctypes
 import math
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ from typing import Any, Literal
 
 import numpy as np
 from hypothesis import strategies as st
+from numpy.lib.array_utils import byte_bounds
 from numpy.typing import NDArray
 
 from gradclip.strategies import gradient_arrays, gradient_dicts
@@ -39,6 +41,7 @@ __all__ = [
     "LAYOUTS",
     "ORDINARY",
     "OVERLAP_KEY",
+    "SELF_OVERLAP_VIEWS",
     "GradsCase",
     "OddKey",
     "arrays_of",
@@ -53,12 +56,15 @@ __all__ = [
     "exact_threshold",
     "factor_cases",
     "float_norm",
+    "footprint",
     "grads_cases",
     "infinite_cases",
     "large_cases",
     "nonfinite_cases",
     "overlap_cases",
     "restored",
+    "self_overlap_cases",
+    "self_overlapping_view",
     "themed_cases",
     "thresholds_beyond_float64",
 ]
@@ -471,6 +477,44 @@ def infinite_cases(draw: st.DrawFn) -> GradsCase:
     grads = draw(gradient_dicts(arrays, min_size=1, max_size=4))
     threshold = draw(thresholds_beyond_float64(Fraction(FLOAT64_MAX)))
     return GradsCase(grads=grads, threshold=threshold)
+
+
+SELF_OVERLAP_VIEWS = ("zz_self_zero_stride", "zz_self_window", "zz_self_huge")
+"""Keys of ``self_overlap_cases``: each names the view its array stands for."""
+
+
+@st.composite
+def self_overlap_cases(
+    draw: st.DrawFn, *, measure: Measure = "norm", allow_huge: bool = True
+) -> GradsCase:
+    """Draw gradients to clip plus, last, the base of a view that overlaps itself.
+
+    The entry's key says which view of its 1-D array the check passes in its
+    place (``self_overlapping_view``): a zero-stride view, a sliding window,
+    or, with ``allow_huge``, a zero-stride view of 2**58 elements, which a
+    full-size temporary cannot hold. The case keeps the base, so that it can
+    be copied, shown and replayed.
+    """
+    case = draw(grads_cases(measure=measure, relation="below"))
+    base = np.array(draw(st.lists(st.floats(-1e3, 1e3), min_size=4, max_size=8)))
+    key = draw(st.sampled_from(SELF_OVERLAP_VIEWS[: 3 if allow_huge else 2]))
+    return GradsCase(grads={**case.grads, key: base}, threshold=case.threshold)
+
+
+def self_overlapping_view(key: str, base: NDArray[Any]) -> NDArray[Any]:
+    """The view of ``base`` that a ``self_overlap_cases`` key stands for."""
+    strided = np.lib.stride_tricks
+    if key == "zz_self_window":
+        return strided.sliding_window_view(base, 3, writeable=True)
+    size = 1 << 58 if key == "zz_self_huge" else base.size
+    return strided.as_strided(base, (size,), (0,))
+
+
+def footprint(array: NDArray[Any]) -> bytes:
+    """The bytes of the memory an array's elements span, however many times
+    they view it: a snapshot that also fits a view of 2**58 elements."""
+    low, high = byte_bounds(array)
+    return ctypes.string_at(low, high - low)
 
 
 LARGE = (1 << 16, 1 << 20, 1 << 22)

@@ -42,6 +42,7 @@ from gradclip.verify._grads import (
     HALF,
     LAYOUTS,
     OVERLAP_KEY,
+    SELF_OVERLAP_VIEWS,
     GradsCase,
     arrays_of,
     assert_in_place,
@@ -55,11 +56,14 @@ from gradclip.verify._grads import (
     exact_threshold,
     factor_cases,
     float_norm,
+    footprint,
     grads_cases,
     large_cases,
     nonfinite_cases,
     overlap_cases,
     restored,
+    self_overlap_cases,
+    self_overlapping_view,
     themed_cases,
 )
 from gradclip.verify._invariant import Invariant, Tier, invariant
@@ -710,6 +714,48 @@ def bad_total_norm_atomic(function: ShardFunction, case: GradsCase) -> None:
             assert_untouched(before, arrays_of(case))
 
 
+def assert_self_overlap_atomic(
+    call: Callable[[dict[str, Any]], object],
+    case: GradsCase,
+    done: Callable[[list[NDArray[Any]], list[NDArray[Any]]], None],
+) -> None:
+    """Check a call on ``self_overlap_cases``: refused changing nothing, or done.
+
+    ``call`` gets the gradients with the view in place of its base. Done,
+    ``done(before, after)`` checks the arrays, the view's elements as one of
+    them; a view of 2**58 elements can only be refused.
+    """
+    key = next(k for k in case.grads if k in SELF_OVERLAP_VIEWS)
+    base = case.grads[key]
+    view = self_overlapping_view(key, base)
+    grads = {**case.grads, key: view}
+    others = [a for a in arrays_of(case) if a is not base]
+    before = [footprint(array) for array in [*others, view]]
+    copies = [array.copy() for array in others]
+    elements = view.copy() if view.size <= 1 << 16 else None
+    try:
+        call(grads)
+    except (TypeError, ValueError, ArithmeticError, MemoryError):
+        changed = [footprint(array) for array in [*others, view]] != before
+        assert not changed, (
+            f"the call raised, but changed gradients: the view {key!r} overlaps "
+            "itself and must be refused before anything is written"
+        )
+        return
+    assert elements is not None, f"a view of {view.size} elements was accepted"
+    done([*copies, elements], [*others, view.copy()])
+
+
+def shard_self_overlap(function: ShardFunction, case: GradsCase) -> None:
+    """A view whose elements share memory is refused changing nothing, or scaled."""
+    total = float(exact_norm(arrays_of(case))) + 1.0  # about the view's norm
+    assert_self_overlap_atomic(
+        lambda grads: function(grads, case.threshold, total),
+        case,
+        lambda before, after: _assert_common_factor(before, after, case.threshold),
+    )
+
+
 def shard_bad_input_atomic(function: ShardFunction, case: GradsCase) -> None:
     """Bad input raises TypeError or ValueError, as fits it, and changes nothing."""
     bad_input_atomic(lambda grads, max_norm: function(grads, max_norm, 1.0), case)
@@ -743,6 +789,7 @@ SHARD_INVARIANTS: tuple[Invariant[ShardFunction, GradsCase], ...] = (
     _shard_invariant(shards_clip_as_whole, "core", grads_cases()),
     _shard_invariant(bad_total_norm_atomic, "robust", grads_cases(relation="below")),
     _shard_invariant(shard_bad_input_atomic, "robust", bad_cases(odd_keys=True)),
+    _shard_invariant(shard_self_overlap, "robust", self_overlap_cases()),
     _shard_invariant(shard_errors_name_culprit, "robust", bad_cases()),
 )
 """Every invariant of clipping shards by a given norm, core tier first."""

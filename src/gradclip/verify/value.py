@@ -27,11 +27,16 @@ from gradclip.verify._grads import (
     grads_cases,
     infinite_cases,
     restored,
+    self_overlap_cases,
     themed_cases,
 )
 from gradclip.verify._invariant import Invariant, Tier, invariant
 from gradclip.verify._oracle import show
-from gradclip.verify.clipping import assert_error_names_culprit, bad_input_atomic
+from gradclip.verify.clipping import (
+    assert_error_names_culprit,
+    assert_self_overlap_atomic,
+    bad_input_atomic,
+)
 
 __all__ = ["VALUE_INVARIANTS", "VALUE_PREFLIGHT", "ValueFunction"]
 
@@ -118,6 +123,15 @@ def bound_beyond_float64(function: ValueFunction, case: GradsCase) -> None:
             )
 
 
+def self_overlap(function: ValueFunction, case: GradsCase) -> None:
+    """A view whose elements share memory is refused changing nothing, or clipped."""
+    assert_self_overlap_atomic(
+        lambda grads: function(grads, case.threshold),
+        case,
+        lambda before, after: _assert_clipped(before, after, case.threshold),
+    )
+
+
 def errors_name_culprit(function: ValueFunction, case: GradsCase) -> None:
     """The error for bad input names the argument or key at fault and what it got."""
     assert_error_names_culprit(function, case, "clip_value")
@@ -158,6 +172,7 @@ VALUE_INVARIANTS: tuple[Invariant[ValueFunction, GradsCase], ...] = (
         themed_cases("layout", LAYOUTS, measure="largest"),
         ordinary=("elements_clipped", "in_place_identity"),
     ),
+    _value_invariant(self_overlap, "robust", self_overlap_cases(measure="largest")),
     _value_invariant(
         bound_beyond_float64,
         "robust",
