@@ -942,3 +942,24 @@ def test_clip_grads_takes_strided_layouts_that_do_not_overlap() -> None:
     norm = float(np.linalg.norm(view))
     assert clip_grads({"view": view}, 1.0, eps=0.0) == norm
     assert float(np.linalg.norm(view)) == pytest.approx(1.0, rel=1e-12)
+
+
+def test_clip_grads_on_separate_gradients_in_threads_as_in_one() -> None:
+    """The README's contract: calls on separate gradients may run in threads
+    at once (large ones use the shared pool) and give what one thread gives."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(0)
+    originals = [
+        {"W": rng.standard_normal(size), "b": rng.standard_normal(7)}
+        for size in (10, 3 << 20, 1000, 5 << 20, 50, 3 << 20)
+    ]
+    expected = [{k: v.copy() for k, v in g.items()} for g in originals]
+    norms = [clip_grads(grads, 1.0) for grads in expected]
+    grads = [{k: v.copy() for k, v in g.items()} for g in originals]
+    with ThreadPoolExecutor(len(grads)) as pool:
+        returned = list(pool.map(lambda g: clip_grads(g, 1.0), grads))
+    assert returned == norms
+    for got, want in zip(grads, expected, strict=True):
+        for key in want:
+            np.testing.assert_array_equal(got[key], want[key])
