@@ -42,7 +42,8 @@ from gradclip._norms import (
 
 WORLD_SIZES = (1, 2, 4)
 _WORKER = Path(__file__).with_name("distributed_worker.py")
-_EXAMPLE = Path(__file__).parents[1] / "docs/examples/mpi_sharded_training.py"
+_EXAMPLE_NAME = "docs/examples/mpi_sharded_training.py"
+_EXAMPLE = Path(__file__).parents[1] / _EXAMPLE_NAME
 _TIMEOUT = 120
 """Seconds for one world size's run; a run takes a few seconds on 2 cores."""
 
@@ -358,10 +359,15 @@ def test_distributed_bytes_do_not_grow_with_elements_or_arrays(runs: Runs) -> No
 
 
 def test_distributed_example_prints_the_same_for_any_world_size() -> None:
-    """docs/examples/mpi_sharded_training.py: the same text for 1, 2 and 4 ranks."""
+    """docs/examples/mpi_sharded_training.py: the same text for 1, 2 and 4 ranks,
+    the text the README shows."""
     outputs = {size: _mpirun(size, _EXAMPLE) for size in WORLD_SIZES}
     assert outputs[2] == outputs[1]
     assert outputs[4] == outputs[1]
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    command = "$ .venv/bin/mpiexec -n 4 .venv/bin/python " + _EXAMPLE_NAME + "\n"
+    shown = readme.split(command, 1)[1].split("```", 1)[0]
+    assert shown == outputs[4], "README's Across MPI ranks shows another output"
     lines = outputs[1].splitlines()
     assert len(lines) == 12
     epochs = [line.split() for line in lines[1:-1]]
