@@ -24,7 +24,7 @@ import gradclip
 
 Array = NDArray[Any]
 
-NORM_TYPES = (2.0, 1.0, 3.0, math.inf)
+NORM_TYPES = (2.0, 3.0, math.inf)
 SHARDINGS = ("round_robin", "blocks", "last", "shuffled")
 MAX_NORM = 1.0
 
