@@ -113,7 +113,7 @@ def overlaps_itself(array: NDArray[Any]) -> bool:
     A layout that does not is checked element by element when small, and
     taken as overlapping when large.
     """
-    if array.flags.c_contiguous or array.flags.f_contiguous:
+    if array.flags.forc:
         return False
     axes = sorted(
         (abs(stride), side)

@@ -105,7 +105,7 @@ def collect_grads(
             or (writeable and not value.flags.writeable)
         ):
             _raise_for_entry(_label(key), value, dtypes)
-        if writeable and overlaps_itself(value):
+        if writeable and not value.flags.forc and overlaps_itself(value):
             name = _label(key)
             raise ValueError(
                 f"{name} must not overlap itself to be changed in place, got a "
