@@ -21,7 +21,8 @@ from typing import Any
 import pytest
 from hypothesis import Phase, settings
 
-from gradclip.testing import invariant_checks, load_implementation
+from gradclip.testing import Kind, invariant_checks, load_implementation
+from gradclip.verify import ConventionError, detect
 
 settings.register_profile("dev", max_examples=25, deadline=None)
 settings.register_profile("thorough", max_examples=2000, deadline=None)
@@ -35,7 +36,7 @@ settings.register_profile(
 if not os.environ.get("CI"):
     settings.load_profile("dev")
 
-_OPTIONS = {
+_OPTIONS: dict[Kind, tuple[str, str]] = {
     "clip": ("gradclip:clip_grads", "a clipping function f(grads, max_norm)"),
     "net": ("gradclip:TwoLayerNet", "a class with the book's TwoLayerNet API"),
     "value": ("gradclip:clip_grads_value", "an element-wise clipper f(grads, v)"),
@@ -59,17 +60,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         )
 
 
-_IMPLEMENTATIONS = pytest.StashKey[dict[str, Any]]()
+_IMPLEMENTATIONS = pytest.StashKey[dict[Kind, Any]]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Load the implementations now, so that a bad MODULE:ATTR is a usage error."""
-    loaded = {}
+    """Load the implementations now, so that a bad MODULE:ATTR, or one that
+    no calling convention fits, is a usage error."""
+    loaded: dict[Kind, Any] = {}
     for kind in _OPTIONS:
         target = config.getoption(f"--{kind}-impl")
         try:
             loaded[kind] = load_implementation(target)
-        except pytest.UsageError as error:
+            detect(kind, loaded[kind])
+        except (pytest.UsageError, ConventionError) as error:
             raise pytest.UsageError(f"--{kind}-impl: {error}") from None
     config.stash[_IMPLEMENTATIONS] = loaded
 
