@@ -63,9 +63,22 @@ def scaled_half(values: _F64, factor: float) -> NDArray[np.float16]:
 
 
 def table(factor: float) -> NDArray[np.uint16]:
-    """Return the bits of ``float16(v * factor)`` for the 65,536 float16 ``v``."""
-    every = np.arange(1 << 16, dtype=np.uint16).view(np.float16)
-    return scaled_half(every.astype(np.float64), factor).view(np.uint16)
+    """Return the bits of ``float16(v * factor)`` for the 65,536 float16 ``v``.
+
+    Computed a slice at a time, so that its float64 temporaries stay small.
+    """
+    lookup = np.empty(1 << 16, np.uint16)
+    for start in range(0, 1 << 16, _TABLE_SLICE):
+        bits = np.arange(start, start + _TABLE_SLICE, dtype=np.uint16)
+        values = bits.view(np.float16).astype(np.float64)
+        lookup[start : start + _TABLE_SLICE] = scaled_half(values, factor).view(
+            np.uint16
+        )
+    return lookup
+
+
+_TABLE_SLICE = 1 << 13
+"""Entries of the table computed at once."""
 
 
 def scale_half(array: GradArray, lookup: NDArray[np.uint16]) -> None:

@@ -140,14 +140,7 @@ def norm(arrays: Sequence[GradArray], norm_type: float) -> ScaledNorm:
 
 
 def _two_norm(arrays: Sequence[GradArray]) -> ScaledNorm:
-    sums: list[tuple[float, int]] = []
-    for batch in _batches(arrays):
-        joined = _concatenate(batch)
-        fast = _fast_sum_of_squares(joined)
-        if _is_exact(fast, _work_dtype(batch[0].dtype)):
-            sums.append((fast, 0))
-        else:  # rescaled as one array: its at most CHUNK elements read again
-            sums.append(_sum_of_squares(joined))
+    sums = [_batch_sum_of_squares(batch) for batch in _batches(arrays)]
     large = [array for array in arrays if array.size > CHUNK]
     sums.extend(run_pieces(_sum_of_squares, split(large, _VIEW_CHUNK)))
     if any(not math.isfinite(total) for total, _ in sums):
@@ -155,6 +148,15 @@ def _two_norm(arrays: Sequence[GradArray]) -> ScaledNorm:
     exponent = max((exponent for total, exponent in sums if total > 0), default=0)
     total = math.fsum(math.ldexp(s, 2 * (e - exponent)) for s, e in sums)
     return ScaledNorm(math.sqrt(total), exponent)
+
+
+def _batch_sum_of_squares(batch: list[GradArray]) -> tuple[float, int]:
+    """The sum of squares of small arrays, read together as one."""
+    joined = _concatenate(batch)
+    fast = _fast_sum_of_squares(joined)
+    if _is_exact(fast, _work_dtype(batch[0].dtype)):
+        return fast, 0
+    return _sum_of_squares(joined)  # rescaled: its CHUNK elements read again
 
 
 def _batches(arrays: Sequence[GradArray]) -> Iterator[list[GradArray]]:
