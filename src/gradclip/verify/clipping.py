@@ -76,6 +76,7 @@ from gradclip.verify._oracle import (
     relative_tolerance,
     show,
 )
+from gradclip.verify.interrupt import interrupt_cases, interrupt_leaves_no_late_writes
 
 __all__ = [
     "CLIP_INVARIANTS",
@@ -659,6 +660,13 @@ CLIP_INVARIANTS: tuple[Invariant[ClipFunction, GradsCase], ...] = (
         large_cases(),
         ordinary=(*_CLIPPED, "noop_below_threshold"),
         max_examples=10,
+    ),
+    _clip_invariant(
+        interrupt_leaves_no_late_writes,
+        "robust",
+        interrupt_cases(),
+        needs=_IN_PLACE,
+        max_examples=5,
     ),
     _clip_invariant(
         aliasing_counted_once,
