@@ -2,6 +2,7 @@
 
 import math
 from collections.abc import Callable, Sequence
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -142,6 +143,12 @@ _INVALID: list[tuple[Callable[..., Any], dict[str, Any], str]] = [
     ),
     (max_norms, {"allow_infinity": 1}, r"allow_infinity=1"),
     (max_norms, {"allow_infinity": True, "max_value": 1.0}, r"max_value=1.0"),
+    (max_norms, {"allow_beyond_float64": 1}, r"allow_beyond_float64=1"),
+    (
+        max_norms,
+        {"allow_beyond_float64": True, "max_value": 1.0},
+        r"allow_beyond_float64=True needs max_value=None",
+    ),
     (net_sizes, {"min_size": 0}, r"min_size=0"),
     (
         net_sizes,
@@ -489,6 +496,37 @@ def test_max_norms_reaches_zero_by_default() -> None:
 
 def test_max_norms_allow_infinity_reaches_infinity() -> None:
     _reaches(max_norms(allow_infinity=True), math.isinf)
+
+
+def _exact(number: object) -> Fraction:
+    if isinstance(number, np.floating):
+        return Fraction(*number.as_integer_ratio())
+    assert isinstance(number, int | float | Fraction)
+    return Fraction(number)
+
+
+_FLOAT64_MAX = Fraction(float(np.finfo(np.float64).max))
+
+
+@pytest.mark.parametrize("kind", ["int", "Fraction", "longdouble"])
+def test_max_norms_allow_beyond_float64_reaches_each_kind(kind: str) -> None:
+    if kind == "longdouble" and np.finfo(np.longdouble).max <= np.finfo(float).max:
+        pytest.skip("this platform's longdouble is float64")
+    _reaches(
+        max_norms(allow_beyond_float64=True),
+        lambda m: type(m).__name__ == kind and _exact(m) > _FLOAT64_MAX,
+    )
+
+
+@checked
+@given(max_norms(allow_beyond_float64=True))
+def test_max_norms_beyond_float64_are_finite_and_within_float64_or_above(
+    max_norm: object,
+) -> None:
+    if isinstance(max_norm, float):
+        assert 0.0 <= max_norm < math.inf
+        return
+    assert _FLOAT64_MAX < _exact(max_norm) <= Fraction(2) ** 1100
 
 
 @checked

@@ -35,6 +35,7 @@ import math
 import numbers
 import operator
 from collections.abc import Hashable, Mapping, Sequence
+from fractions import Fraction
 from typing import Any, Literal, NamedTuple, TypeAlias, TypeVar, overload
 
 import numpy as np
@@ -586,12 +587,33 @@ def gradient_lists(
     return _checked_array_lists(arrays, min_size, max_size, allow_aliasing)
 
 
+_BeyondFloat64: TypeAlias = int | Fraction | np.longdouble
+"""A threshold above the float64 range, as ``max_norms`` draws it."""
+
+
+@overload
 def max_norms(
     *,
     min_value: float = 0.0,
     max_value: float | None = None,
     allow_infinity: bool = False,
-) -> st.SearchStrategy[float]:
+    allow_beyond_float64: Literal[False] = False,
+) -> st.SearchStrategy[float]: ...
+@overload
+def max_norms(
+    *,
+    min_value: float = 0.0,
+    max_value: None = None,
+    allow_infinity: bool = False,
+    allow_beyond_float64: bool,
+) -> st.SearchStrategy[float | _BeyondFloat64]: ...
+def max_norms(
+    *,
+    min_value: float = 0.0,
+    max_value: float | None = None,
+    allow_infinity: bool = False,
+    allow_beyond_float64: bool = False,
+) -> st.SearchStrategy[float] | st.SearchStrategy[float | _BeyondFloat64]:
     """Return a strategy for clipping thresholds, as Python floats.
 
     Args:
@@ -600,9 +622,14 @@ def max_norms(
         max_value: The largest threshold; ``None`` means any finite float.
         allow_infinity: Also draw ``inf``, a threshold that never clips;
             needs ``max_value=None``.
+        allow_beyond_float64: Also draw finite thresholds above the float64
+            range, up to ``2**1100``: an ``int``, a ``Fraction``, or a
+            ``numpy.longdouble`` where that type has the range. Only for
+            functions that take such numbers, as gradclip's do; needs
+            ``max_value=None``.
 
     Returns:
-        A strategy for non-negative floats, never NaN.
+        A strategy for non-negative numbers, never NaN.
 
     Raises:
         InvalidArgument: If an argument is of the wrong type or out of range.
@@ -616,11 +643,43 @@ def max_norms(
     if high is not None:
         _check_order(low, high, "min_value", "max_value")
     _check_bool(allow_infinity, "allow_infinity")
-    if allow_infinity and high is not None:
-        raise InvalidArgument(
-            f"allow_infinity=True needs max_value=None, got max_value={max_value!r}"
+    _check_bool(allow_beyond_float64, "allow_beyond_float64")
+    for name, flag in (
+        ("allow_infinity", allow_infinity),
+        ("allow_beyond_float64", allow_beyond_float64),
+    ):
+        if flag and high is not None:
+            raise InvalidArgument(
+                f"{name}=True needs max_value=None, got max_value={max_value!r}"
+            )
+    floats = st.floats(low, high, allow_nan=False, allow_infinity=allow_infinity)
+    if not allow_beyond_float64:
+        return floats
+    return st.one_of(floats, _beyond_float64())
+
+
+_FLOAT64_MAX = Fraction(float(np.finfo(np.float64).max))
+
+
+def _beyond_float64() -> st.SearchStrategy[_BeyondFloat64]:
+    """Finite numbers in ``(float64 max, 2**1100]``, in the types that hold them."""
+    exponents = st.integers(1024, 1100)
+    fractions = st.builds(
+        lambda e, f: max(Fraction(2) ** e * Fraction(f), _FLOAT64_MAX * 2),
+        exponents,
+        st.floats(0.5, 1.0),
+    )
+    kinds: list[st.SearchStrategy[_BeyondFloat64]] = [
+        fractions.map(int),
+        fractions,
+    ]
+    if np.finfo(np.longdouble).max > np.finfo(np.float64).max:
+        kinds.append(
+            fractions.map(
+                lambda f: np.longdouble(f.numerator) / np.longdouble(f.denominator)
+            )
         )
-    return st.floats(low, high, allow_nan=False, allow_infinity=allow_infinity)
+    return st.one_of(kinds)
 
 
 class NetCase(NamedTuple):

@@ -1,5 +1,6 @@
 """The types the public strategies make, as users see them."""
 
+from fractions import Fraction
 from typing import Any, assert_type
 
 import numpy as np
@@ -55,3 +56,9 @@ def fields(case: NetCase) -> None:
     assert_type(case.params, dict[str, NDArray[np.float64]])
     assert_type(case.x, NDArray[np.float64] | NDArray[np.int64])
     assert_type(case.t, NDArray[np.int64])
+
+
+assert_type(
+    max_norms(allow_beyond_float64=True),
+    SearchStrategy[float | int | Fraction | np.longdouble],
+)
