@@ -1,17 +1,18 @@
-"""Run invariants in a worker process, replaced whenever it hangs or dies.
+"""Run invariants in worker processes, each replaced whenever it hangs or dies.
 
 ``gradclip verify`` cannot be fooled or wedged by what it checks: an
 implementation that exits, crashes or hangs takes down its worker only. An
 invariant that runs past its time limit is a failure (timeout), one whose
 worker died is a failure naming the exit status, and the next invariant
-runs in a new worker.
+runs in a new worker. Several workers check invariants side by side, one
+per core by default.
 """
 
 import contextlib
 import multiprocessing
 import time
-from collections.abc import Callable
-from multiprocessing.connection import Connection
+from collections.abc import Callable, Iterator, Sequence
+from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Any
 
@@ -19,7 +20,7 @@ from gradclip.verify._target import UsageError
 from gradclip.verify._worker import Request, serve
 from gradclip.verify.conventions import Kind
 
-__all__ = ["Died", "Supervisor", "TimedOut"]
+__all__ = ["Died", "Pool", "TimedOut"]
 
 _CONTEXT = multiprocessing.get_context("spawn")
 """A fresh interpreter for each worker: forking a process whose thread pools
@@ -34,101 +35,145 @@ class Died(Exception):
     """The worker ended without an outcome."""
 
 
-class Supervisor:
-    """One worker for one implementation, restarted after a timeout or a death.
+class _Worker:
+    """One worker process and the request it is running, if any."""
+
+    def __init__(self, arguments: tuple[str, Kind, str | None]) -> None:
+        ours, theirs = _CONTEXT.Pipe()
+        self.process: BaseProcess = _CONTEXT.Process(
+            target=serve, args=(theirs, *arguments), daemon=True
+        )
+        self.process.start()
+        theirs.close()
+        self.connection: Connection = ours
+        self.job: int | None = None
+        self.deadline = 0.0
+
+    def receive(self, timeout: float) -> tuple[str, Any]:
+        """The next message, waiting at most ``timeout`` seconds."""
+        if not self.connection.poll(timeout):
+            raise TimedOut
+        try:
+            message: tuple[str, Any] = self.connection.recv()
+        except (EOFError, OSError):
+            self.process.join(1)
+            raise Died(
+                f"the process ended (exit status {self.process.exitcode})"
+            ) from None
+        return message
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError, ValueError):  # it may have gone
+            self.connection.send(None)
+        self.connection.close()
+        self.process.join(0.2)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(5)
+
+
+class Pool:
+    """Workers for one implementation, restarted after a timeout or a death.
 
     Attributes:
         convention: the detected convention's name, description and notes.
     """
 
-    def __init__(self, target: str, kind: Kind, form: str | None, timeout: float):
-        self._arguments = (target, kind, form)
-        self._timeout = timeout
-        self._process: BaseProcess | None = None
-        self._connection: Connection | None = None
-        self.convention: dict[str, Any] = {}
-        self._start()
-
-    def _start(self) -> None:
-        """Start a worker and wait for it to load the target and detect its form.
+    def __init__(
+        self, target: str, kind: Kind, form: str | None, timeout: float, jobs: int
+    ) -> None:
+        """Start ``jobs`` workers, each loading the target and detecting its form.
 
         Raises:
             UsageError: the target cannot be loaded, no convention works, or
-                the worker ended or hung while trying.
+                a worker ended or hung while trying.
         """
-        ours, theirs = _CONTEXT.Pipe()
-        process = _CONTEXT.Process(
-            target=serve, args=(theirs, *self._arguments), daemon=True
-        )
-        process.start()
-        theirs.close()
-        self._process, self._connection = process, ours
+        self._arguments = (target, kind, form)
+        self._timeout = timeout
+        self._workers = [_Worker(self._arguments) for _ in range(jobs)]
+        self.convention: dict[str, Any] = {}
+        try:
+            for worker in self._workers:
+                self.convention = self._ready(worker)
+        except UsageError:
+            self.close()
+            raise
+
+    def _ready(self, worker: _Worker) -> dict[str, Any]:
         target = self._arguments[0]
         try:
-            kind, payload = self._receive(self._timeout)
+            kind, payload = worker.receive(self._timeout)
         except TimedOut:
-            self.close()
             raise UsageError(
                 f"{target}: loading it and detecting its calling convention took "
                 f"over {self._timeout:g} s (see --timeout)"
             ) from None
         except Died as died:
-            self.close()
             raise UsageError(f"{target}: {died} while being loaded") from None
         if kind == "usage":
-            self.close()
             raise UsageError(payload)
-        self.convention = payload
+        convention: dict[str, Any] = payload
+        return convention
 
-    def _receive(self, timeout: float) -> tuple[str, Any]:
-        assert self._connection is not None, "the worker is running"
-        assert self._process is not None, "the worker is running"
-        if not self._connection.poll(timeout):
-            raise TimedOut
-        try:
-            message: tuple[str, Any] = self._connection.recv()
-        except (EOFError, OSError):
-            self._process.join(1)
-            status = self._process.exitcode
-            raise Died(f"the process ended (exit status {status})") from None
-        return message
+    def _replace(self, worker: _Worker) -> _Worker:
+        worker.close()
+        new = _Worker(self._arguments)
+        self._ready(new)
+        self._workers[self._workers.index(worker)] = new
+        return new
 
     def run(
-        self, request: Request, on_progress: Callable[[int], None]
-    ) -> dict[str, Any]:
-        """Check one invariant in the worker and return its outcome's fields.
+        self,
+        requests: Sequence[Request],
+        on_progress: Callable[[str, int], None],
+    ) -> Iterator[tuple[int, dict[str, Any] | Exception]]:
+        """Check each request's invariant; yield its index and outcome as each ends.
 
-        Raises:
-            TimedOut: no outcome within the time limit; a new worker is started.
-            Died: the worker ended; a new worker is started.
+        The outcome is the fields the worker sent, or ``TimedOut``, ``Died``
+        or ``UsageError`` (a worker that could not be restarted).
         """
-        assert self._connection is not None
-        deadline = time.monotonic() + self._timeout
-        try:
-            self._connection.send(request)
-            while True:
-                kind, payload = self._receive(max(0.0, deadline - time.monotonic()))
-                if kind == "progress":
-                    on_progress(payload)
+        waiting = list(range(len(requests)))
+        busy: list[_Worker] = []
+        while waiting or busy:
+            for worker in self._workers:
+                if worker.job is None and waiting:
+                    worker.job = waiting.pop(0)
+                    worker.deadline = time.monotonic() + self._timeout
+                    # A worker found dead here is reported on receiving.
+                    with contextlib.suppress(OSError, ValueError):
+                        worker.connection.send(requests[worker.job])
+                    busy.append(worker)
+            soonest = min(w.deadline for w in busy) - time.monotonic()
+            readable = wait([w.connection for w in busy], max(0.0, soonest))
+            for worker in list(busy):
+                job = worker.job
+                assert job is not None, "a busy worker has a job"
+                result: dict[str, Any] | Exception | None = None
+                if worker.connection in readable:
+                    try:
+                        kind, payload = worker.receive(0)
+                    except Died as died:
+                        result = died
+                    else:
+                        if kind == "progress":
+                            on_progress(requests[job].name, payload)
+                            continue
+                        result = payload
+                elif time.monotonic() >= worker.deadline:
+                    result = TimedOut()
+                if result is None:
                     continue
-                result: dict[str, Any] = payload
-                return result
-        except (TimedOut, Died, BrokenPipeError, EOFError) as error:
-            self.close()
-            self._start()
-            if isinstance(error, TimedOut | Died):
-                raise
-            raise Died("the process ended") from None
+                busy.remove(worker)
+                worker.job = None
+                if isinstance(result, Exception):
+                    try:
+                        self._replace(worker)
+                    except UsageError as error:
+                        result = error
+                yield job, result
 
     def close(self) -> None:
-        """Stop the worker."""
-        if self._connection is not None:
-            with contextlib.suppress(OSError, ValueError):  # it may have gone
-                self._connection.send(None)
-            self._connection.close()
-        if self._process is not None:
-            self._process.join(0.5)
-            if self._process.is_alive():
-                self._process.kill()
-                self._process.join(5)
-        self._process = self._connection = None
+        """Stop every worker."""
+        for worker in self._workers:
+            worker.close()
+        self._workers = []

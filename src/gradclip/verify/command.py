@@ -21,10 +21,10 @@ others still run.
 
 import argparse
 import json
+import os
 import random
 import shlex
 import sys
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
@@ -32,7 +32,7 @@ from typing import Any, TextIO
 from gradclip.cli import positive_int
 from gradclip.verify._invariant import Invariant
 from gradclip.verify._suites import PREFLIGHT, SUITES
-from gradclip.verify._supervisor import Died, Supervisor, TimedOut
+from gradclip.verify._supervisor import Died, Pool, TimedOut
 from gradclip.verify._target import UsageError, load
 from gradclip.verify._worker import Request
 from gradclip.verify.conventions import Kind
@@ -57,6 +57,7 @@ _TIERS = {
 _DEFAULT_EXAMPLES = 100
 _DEFAULT_TIMEOUT = 60.0
 _PREFLIGHT_EXAMPLES = 20
+_DEFAULT_JOBS = min(2, os.cpu_count() or 1)
 
 
 def _positive_seconds(text: str) -> float:
@@ -146,6 +147,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help=f"fail an invariant that runs longer (default: {_DEFAULT_TIMEOUT:g})",
     )
     parser.add_argument(
+        "--jobs",
+        type=positive_int,
+        default=_DEFAULT_JOBS,
+        metavar="N",
+        help="worker processes checking invariants side by side "
+        f"(default: {_DEFAULT_JOBS})",
+    )
+    parser.add_argument(
         "--strict",
         action="store_true",
         help="exit 1 when any invariant fails, not only a core one",
@@ -159,18 +168,23 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 class _Progress:
-    """One line on a terminal's stderr, updated as examples run; nothing elsewhere."""
+    """One line on a terminal's stderr: the invariants running and their
+    examples so far; nothing when stderr is not a terminal."""
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
         self._on = stream.isatty()
+        self._running: dict[str, int] = {}
 
     def show(self, name: str, examples: int) -> None:
+        self._running[name] = examples
         if self._on:
-            self._stream.write(f"\r\x1b[K  ... {name}: {examples} examples")
+            running = ", ".join(f"{n}: {e} examples" for n, e in self._running.items())
+            self._stream.write(f"\r\x1b[K  ... {running}")
             self._stream.flush()
 
-    def clear(self) -> None:
+    def clear(self, name: str) -> None:
+        self._running.pop(name, None)
         if self._on:
             self._stream.write("\r\x1b[K")
             self._stream.flush()
@@ -236,55 +250,34 @@ def _chosen(
 def _check_kind(
     kind: Kind, args: argparse.Namespace, seed: int, only: set[str] | None
 ) -> KindReport:
-    """Check one kind in a worker and print its report; return the report."""
-
+    """Check one kind in workers and print its report; return the report."""
     target = args.target or _OWN[kind]
     report = KindReport(kind, target)
     try:
-        supervisor = Supervisor(target, kind, args.form, args.timeout)
+        pool = Pool(target, kind, args.form, args.timeout, args.jobs)
     except UsageError as error:
         report.error = str(error)
         _usage(str(error))
         return report
-    report.convention = supervisor.convention
-    progress = _Progress(sys.stderr)
+    report.convention = pool.convention
     tiers = _TIERS[args.tier]
     chosen = [
         i
         for i in SUITES[kind]
         if (i.name in only if only is not None else i.tier in tiers)
     ]
-    _print_header(kind, target, args, seed, supervisor.convention)
-
-    def check(invariant: Invariant[Any, Any], examples: int) -> Outcome:
-        request = Request(invariant.name, examples, seed, args.derandomize)
-        outcome = _outcome(supervisor, invariant, request, args.timeout, progress.show)
-        progress.clear()
-        return outcome
-
-    failed: set[str] = set()
+    _print_header(kind, target, args, seed, pool.convention)
+    run = _Run(pool, args, seed, report)
     try:
-        preflight = check(PREFLIGHT[kind], min(args.max_examples, _PREFLIGHT_EXAMPLES))
-        _emit(report, preflight)
-        for invariant in chosen:
-            if not preflight.passed:
-                outcome = Outcome(
-                    invariant,
-                    0.0,
-                    status="SKIP",
-                    reason="not run: the implementation fails the preflight "
-                    "on ordinary input",
-                )
-            else:
-                outcome = check(invariant, args.max_examples)
-            if outcome.status == "FAIL":
-                failed.add(invariant.name)
-                note = ordinary_note(invariant, failed)
-                if note is not None:
-                    outcome = replace(outcome, note=note)
-            _emit(report, outcome)
+        [preflight] = run.check([PREFLIGHT[kind]], _PREFLIGHT_EXAMPLES)
+        if preflight.passed:
+            run.check(chosen, args.max_examples)
+        else:
+            for invariant in chosen:
+                reason = "not run: the implementation fails the preflight"
+                run.emit(Outcome(invariant, 0.0, status="SKIP", reason=reason))
     finally:
-        supervisor.close()
+        pool.close()
     print(f"summary: {summary(report.outcomes)}")
     failures = [o.invariant.name for o in report.outcomes if o.status == "FAIL"]
     replay = _replay(kind, target, args, seed, failures)
@@ -292,40 +285,69 @@ def _check_kind(
     return report
 
 
-def _outcome(
-    supervisor: Supervisor,
-    invariant: Invariant[Any, Any],
-    request: Request,
-    timeout: float,
-    show: Callable[[str, int], None],
-) -> Outcome:
-    """Run one invariant in the worker; a timeout or a dead worker is a FAIL."""
+class _Run:
+    """Invariants checked side by side, their verdicts printed in order."""
 
-    try:
-        fields = supervisor.run(request, lambda n: show(invariant.name, n))
-    except TimedOut:
-        return Outcome(
-            invariant,
-            timeout,
-            status="FAIL",
-            error=f"timeout: no verdict within {timeout:g} s (--timeout); "
-            "the implementation may hang on some input",
-        )
-    except Died as died:
-        return Outcome(
-            invariant,
-            0.0,
-            status="FAIL",
-            error=f"the implementation ended the worker: {died}",
-        )
-    except UsageError as error:
-        return Outcome(
-            invariant,
-            0.0,
-            status="FAIL",
-            error=f"the worker could not restart: {error}",
-        )
-    return Outcome(invariant, **fields)
+    def __init__(
+        self, pool: Pool, args: argparse.Namespace, seed: int, report: KindReport
+    ) -> None:
+        self._pool = pool
+        self._args = args
+        self._seed = seed
+        self._report = report
+        self._failed: set[str] = set()
+        self._progress = _Progress(sys.stderr)
+
+    def check(
+        self, invariants: list[Invariant[Any, Any]], examples: int
+    ) -> list[Outcome]:
+        """Check the invariants; print and return their outcomes, in order."""
+        requests = [
+            Request(
+                i.name,
+                min(examples, self._args.max_examples),
+                self._seed,
+                self._args.derandomize,
+            )
+            for i in invariants
+        ]
+        done: dict[int, Outcome] = {}
+        shown: list[Outcome] = []
+        for index, result in self._pool.run(requests, self._progress.show):
+            done[index] = self._outcome(invariants[index], result)
+            while len(shown) in done:
+                shown.append(self.emit(done.pop(len(shown))))
+        return shown
+
+    def _outcome(
+        self, invariant: Invariant[Any, Any], result: dict[str, Any] | Exception
+    ) -> Outcome:
+        """The outcome a worker sent; a timeout or a dead worker is a FAIL."""
+        timeout = self._args.timeout
+        if isinstance(result, TimedOut):
+            error = (
+                f"timeout: no verdict within {timeout:g} s (--timeout); "
+                "the implementation may hang on some input"
+            )
+            return Outcome(invariant, timeout, status="FAIL", error=error)
+        if isinstance(result, Died):
+            error = f"the implementation ended the worker: {result}"
+            return Outcome(invariant, 0.0, status="FAIL", error=error)
+        if isinstance(result, Exception):
+            error = f"the worker could not restart: {result}"
+            return Outcome(invariant, 0.0, status="FAIL", error=error)
+        return Outcome(invariant, **result)
+
+    def emit(self, outcome: Outcome) -> Outcome:
+        """Note a failure seen on ordinary input too, then print the outcome."""
+        if outcome.status == "FAIL":
+            self._failed.add(outcome.invariant.name)
+            note = ordinary_note(outcome.invariant, self._failed)
+            if note is not None:
+                outcome = replace(outcome, note=note)
+        self._progress.clear(outcome.invariant.name)
+        _emit(self._report, outcome)
+        return outcome
 
 
 def _emit(report: KindReport, outcome: Outcome) -> None:
