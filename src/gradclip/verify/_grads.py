@@ -150,7 +150,9 @@ def restored(case: GradsCase) -> Iterator[list[NDArray[Any]]]:
 def assert_untouched(before: list[NDArray[Any]], after: list[NDArray[Any]]) -> None:
     """Check that every array is bit-identical to its copy from before."""
     for old, new in zip(before, after, strict=True):
-        assert old.tobytes() == new.tobytes(), f"{old!r} was changed to {new!r}"
+        assert old.tobytes() == new.tobytes(), (
+            f"{old!r} was changed to {new!r}, expected bit-identical"
+        )
 
 
 def assert_in_place(

@@ -144,11 +144,15 @@ def _assert_common_factor(
         # Part by part: NumPy's complex abs may round |z| up by an ulp.
         for part in (np.real, np.imag):
             grown = np.abs(part(new)) > np.abs(part(old))
-            assert not np.any(grown), f"{old!r} grew to {new!r}"
+            assert not np.any(grown), (
+                f"expected no element to grow, got {old!r} becoming {new!r}"
+            )
             same_sign = (part(new) == 0) | (  # a zero part may lose its sign
                 np.signbit(part(new)) == np.signbit(part(old))
             )
-            assert np.all(same_sign), f"{old!r} changed sign: {new!r}"
+            assert np.all(same_sign), (
+                f"expected every element to keep its sign, got {old!r} becoming {new!r}"
+            )
     nonempty = [i for i, array in enumerate(before) if array.size]
     if not nonempty:
         return
@@ -174,7 +178,7 @@ def _assert_common_factor(
         expected = _parts(old).astype(np.float64) * factor
         error = np.abs(_parts(new).astype(np.float64) - expected)
         assert np.all(error <= tolerance * np.abs(expected) + slack), (
-            f"array not scaled by the common factor {factor!r}: {old!r} became {new!r}"
+            f"expected {old!r} times the common factor {factor!r}, got {new!r}"
         )
 
 
@@ -390,7 +394,7 @@ def zero_threshold(function: ClipFunction, case: GradsCase) -> None:
     with restored(case):
         _clip(function, case)
         for key, array in case.grads.items():
-            assert not np.any(array), f"grads[{key!r}] kept nonzero values: {array!r}"
+            assert not np.any(array), f"expected grads[{key!r}] all zero, got {array!r}"
 
 
 def complex_arrays(function: ClipFunction, case: GradsCase) -> None:
@@ -429,7 +433,8 @@ def large_arrays(function: ClipFunction, case: GradsCase) -> None:
             expected = old * factor
             error = np.abs(new - expected)
             assert np.all(error <= 8 * tolerance * np.abs(expected) + 1e-45), (
-                f"grads[{key!r}] not scaled by the common factor {factor!r}"
+                f"expected grads[{key!r}] times the common factor {factor!r}, "
+                f"got elements off by up to {float(np.max(error, initial=0.0))!r}"
             )
 
 
@@ -490,7 +495,9 @@ def bad_input_atomic(function: ClipFunction, case: GradsCase) -> None:
         except (TypeError, ValueError) as error:
             raised: Exception = error
         else:
-            raise AssertionError("bad input was accepted without an error")
+            raise AssertionError(
+                "expected a TypeError or ValueError for bad input, got no error"
+            )
         message = str(raised)
         assert isinstance(raised, expected), (
             f"{type(raised).__name__} raised where {expected.__name__} fits: "
@@ -526,7 +533,9 @@ def assert_error_names_culprit(
         except (TypeError, ValueError) as error:
             message = str(error)
         else:
-            raise AssertionError("bad input was accepted without an error")
+            raise AssertionError(
+                "expected a TypeError or ValueError for bad input, got no error"
+            )
     for what, pattern in _culprit_patterns(case, argument):
         assert re.search(pattern, message), (
             f"expected an error naming {what}, got {message!r}"

@@ -146,7 +146,7 @@ def one_hot_equals_labels(factory: NetFactory, problem: NetProblem) -> None:
 
 
 def no_mutation(factory: NetFactory, problem: NetProblem) -> None:
-    """``loss`` and ``gradient`` leave x, t and every parameter bit-identical."""
+    """loss and gradient leave x, t and every parameter bit-identical."""
     net = _build(factory, problem)
     one_hot = problem.one_hot()
     watched = {"x": problem.x, "t": one_hot, **net.params}
@@ -154,16 +154,20 @@ def no_mutation(factory: NetFactory, problem: NetProblem) -> None:
     net.loss(problem.x, one_hot)
     net.gradient(problem.x, one_hot)
     for name, array in watched.items():
-        assert array.tobytes() == before[name], f"{name} was modified"
+        assert array.tobytes() == before[name], (
+            f"{name} was modified: expected it bit-identical, got {array!r}"
+        )
 
 
 def huge_logits_finite(factory: NetFactory, problem: NetProblem) -> None:
     """With logits of magnitude up to about 1e5, loss and gradient stay finite."""
     net = _build(factory, problem)
     loss = float(net.loss(problem.x, problem.labels))
-    assert np.isfinite(loss), f"loss is {loss} for huge logits"
+    assert np.isfinite(loss), f"expected a finite loss for huge logits, got {loss}"
     for key, grad in net.gradient(problem.x, problem.labels).items():
-        assert np.all(np.isfinite(grad)), f"gradient {key} is not finite: {grad!r}"
+        assert np.all(np.isfinite(grad)), (
+            f"expected a finite gradient {key}, got {grad!r}"
+        )
 
 
 def integer_inputs(factory: NetFactory, problem: NetProblem) -> None:
@@ -195,7 +199,10 @@ def initial_params(factory: NetFactory, problem: NetProblem) -> None:
     finally:
         np.random.set_state(state)  # noqa: NPY002  # the caller's state, as it was
     for key, value in params.items():
-        assert np.array_equal(value, again[key]), f"np.random.seed left {key} random"
+        assert np.array_equal(value, again[key]), (
+            f"expected np.random.seed to repeat {key}, "
+            f"got {value!r} then {again[key]!r}"
+        )
     shapes = {
         "W1": sizes[:2],
         "b1": sizes[1:2],
@@ -204,16 +211,22 @@ def initial_params(factory: NetFactory, problem: NetProblem) -> None:
     }
     _assert_same_keys(params, shapes, "params")
     for key, shape in shapes.items():
-        assert params[key].shape == shape, f"{key} has shape {params[key].shape}"
+        assert params[key].shape == shape, (
+            f"expected {key} of shape {shape}, got {params[key].shape}"
+        )
     for key in ("b1", "b2"):
-        assert not np.any(params[key]), f"{key} does not start at zero"
+        assert not np.any(params[key]), (
+            f"expected {key} to start at zero, got {params[key]!r}"
+        )
     for key in ("W1", "W2"):
         # At least 900 draws: 20% is over 8 standard errors of their spread.
         spread = float(np.std(params[key]))
-        assert abs(spread - 0.01) <= 0.002, f"{key} has standard deviation {spread}"
+        assert abs(spread - 0.01) <= 0.002, (
+            f"expected {key} of standard deviation 0.01, got {spread}"
+        )
         mean = float(np.mean(params[key]))
         assert abs(mean) <= 8 * 0.01 / np.sqrt(params[key].size), (
-            f"{key} has mean {mean}"
+            f"expected {key} of mean 0, got {mean}"
         )
 
 
@@ -256,7 +269,7 @@ def kink_passes_nothing(factory: NetFactory, problem: NetProblem) -> None:
     x = np.zeros_like(problem.x)  # every hidden input is exactly 0
     grads = _gradient(net, x, problem.labels)
     for key in ("W1", "b1"):
-        assert not np.any(grads[key]), f"d{key} is {grads[key]!r}, not zero"
+        assert not np.any(grads[key]), f"expected d{key} zero, got {grads[key]!r}"
 
 
 def single_sample(factory: NetFactory, problem: NetProblem) -> None:
@@ -265,7 +278,10 @@ def single_sample(factory: NetFactory, problem: NetProblem) -> None:
     x, label, row = problem.x[0], int(problem.labels[0]), problem.one_hot()[0]
     batch, labels = problem.x[:1], problem.labels[:1]
     logits = np.asarray(net.predict(x))
-    assert logits.shape == (problem.sizes[2],), f"logits of shape {logits.shape}"
+    assert logits.shape == (problem.sizes[2],), (
+        f"expected predict of a 1-D x to give logits of shape "
+        f"{(problem.sizes[2],)}, got {logits.shape}"
+    )
     np.testing.assert_allclose(logits, net.predict(batch)[0], rtol=1e-12)
     expected = float(net.loss(batch, labels))
     for t in (label, row):
@@ -316,7 +332,9 @@ def bad_input_rejected(factory: NetFactory, problem: NetProblem) -> None:
         for method in (net.loss, net.gradient):
             _assert_rejected(defect, culprit, method, x, t)
     for key, value in net.params.items():
-        assert value.tobytes() == before[key], f"{key} was modified"
+        assert value.tobytes() == before[key], (
+            f"{key} was modified: expected it bit-identical, got {value!r}"
+        )
 
 
 def _assert_rejected(
@@ -328,7 +346,10 @@ def _assert_rejected(
     except (TypeError, ValueError) as error:
         message = str(error)
     else:
-        raise AssertionError(f"{defect} was accepted")
+        raise AssertionError(
+            f"expected a TypeError or ValueError naming {culprit} for {defect}, "
+            "got no error"
+        )
     assert re.search(rf"\b{culprit}\b", message), (
         f"the error for {defect}, {message!r}, does not name {culprit}"
     )

@@ -68,7 +68,7 @@ def _assert_clipped(
         )
         signs = np.sign(new[outside])
         assert np.all((signs == 0) | (signs == np.sign(old[outside]))), (
-            f"{old!r} changed sign: {new!r}"
+            f"expected every element to keep its sign, got {old!r} becoming {new!r}"
         )
 
 
