@@ -26,6 +26,9 @@ __all__ = ["CaseResult", "check_case", "evaluate", "format_error"]
 
 CaseT = TypeVar("CaseT")
 
+_SHOWN_ELEMENTS = 64
+"""Arrays larger than this are summarised in counterexamples and messages."""
+
 
 @dataclass(frozen=True)
 class CaseResult:
@@ -79,7 +82,10 @@ def evaluate(
     reason = convention.missing(invariant.needs)
     if reason is not None:
         return CaseResult("unsupported", error=reason)
-    with warnings.catch_warnings(record=True) as caught:
+    with (
+        warnings.catch_warnings(record=True) as caught,
+        np.printoptions(threshold=_SHOWN_ELEMENTS, edgeitems=3),
+    ):
         warnings.simplefilter("always")
         with _kept(case):
             try:
@@ -93,8 +99,8 @@ def evaluate(
                 status, error = "fail", format_error(raised)
             else:
                 status, error = "pass", None
+        counterexample = repr(case) if status == "fail" else None
     shown = tuple(f"{w.category.__name__}: {w.message}" for w in caught)
-    counterexample = repr(case) if status == "fail" else None
     return CaseResult(status, error, counterexample, shown)
 
 
