@@ -86,12 +86,15 @@ def _point(
     if torch is not None:
         clip = torch.clipper(arrays)
         candidates["torch"] = lambda: clip(max_norm)
-    for name, call in candidates.items():  # untimed, and checked
+    for call in candidates.values():  # untimed
         restore()
         call()
-        # 5%: torch sums float32 squares in float32, 1.1% off at 10**8 elements
-        if not math.isclose(global_norm(arrays), max_norm, rel_tol=0.05):
-            raise RuntimeError(f"{name} must clip to {max_norm:.6g}")
+    # torch is not checked: it sums float32 squares in float32, a few percent
+    # off at 10**8 elements, which is its own accuracy, not less work.
+    restore()
+    candidates["gradclip"]()
+    if not math.isclose(global_norm(arrays), max_norm, rel_tol=1e-6):
+        raise RuntimeError(f"gradclip must clip to {max_norm:.6g}")
     seconds = median_times(candidates, repeat=min(repeat, _MAX_REPEAT), before=restore)
     restore()
     return Point(series, len(arrays), sum(a.size for a in arrays), seconds)
