@@ -13,6 +13,7 @@ References:
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -133,6 +134,16 @@ def test_readme_help_is_the_real_help(
     assert help_block((ROOT / "README.md").read_text(encoding="utf-8")) == (
         capsys.readouterr().out
     )
+
+
+def test_readme_lists_every_extra() -> None:
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    extras = set(pyproject["project"]["optional-dependencies"])
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("\n## Install\n") :]
+    section = section[: section.index("\n## ", 1)]
+    listed = set(re.findall(r"^\| `([a-z0-9-]+)` \|", section, flags=re.MULTILINE))
+    assert listed == extras
 
 
 def test_readme_shows_the_notebook_figure() -> None:
