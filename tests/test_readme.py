@@ -4,7 +4,8 @@ Each page is parsed with markdown-it-py (CommonMark with GitHub's tables), as
 a renderer would: a line starting with ``|`` outside every table and code
 block is a table that does not render (no separator row, or two tables glued
 together), a table row with more or fewer cells than its header loses or
-pads cells, and a relative link or image must name a file that exists.
+pads cells, and a relative link or image must name a file that exists (and
+a heading of it, for a link with a fragment).
 
 References:
     GitHub Flavored Markdown, tables: https://github.github.com/gfm/#tables-extension-
@@ -82,15 +83,36 @@ def table_problems(text: str) -> list[str]:
     return problems
 
 
+def anchors(text: str) -> set[str]:
+    """The fragments GitHub gives a page's headings.
+
+    Lower case, punctuation dropped, spaces as hyphens; the suffixes GitHub
+    adds to repeated headings are left out (no page links to one).
+    """
+    tokens = _tokens(text)
+    return {
+        re.sub(r"[^\w\- ]", "", tokens[i + 1].content.strip().lower()).replace(" ", "-")
+        for i, token in enumerate(tokens)
+        if token.type == "heading_open"
+    }
+
+
 def missing_targets(page: Path) -> list[str]:
-    """The relative links and images of a page whose file does not exist."""
+    """The relative links and images of a page whose file or heading is missing."""
     missing = []
     for token in _tokens(page.read_text(encoding="utf-8")):
         for child in token.children or []:
             attribute = {"link_open": "href", "image": "src"}.get(child.type)
             target = str(child.attrs.get(attribute, "")) if attribute else ""
-            path = target.split("#", 1)[0]
-            if path and not _SCHEME.match(path) and not (page.parent / path).exists():
+            path, _, fragment = target.partition("#")
+            if _SCHEME.match(target) or not target:
+                continue
+            file = page.parent / path if path else page
+            if not file.exists() or (
+                fragment
+                and file.suffix == ".md"
+                and fragment not in anchors(file.read_text(encoding="utf-8"))
+            ):
                 missing.append(target)
     return missing
 
