@@ -11,6 +11,9 @@ References:
     GitHub Flavored Markdown, tables: https://github.github.com/gfm/#tables-extension-
 """
 
+import contextlib
+import io
+import itertools
 import re
 import subprocess
 import sys
@@ -136,6 +139,24 @@ def shown_outputs(text: str) -> dict[str, str]:
     }
 
 
+def examples_with_output(text: str) -> list[tuple[int, str, str]]:
+    """Each ``python`` block followed (past blank lines) by a ``text`` block.
+
+    Returns:
+        The code block's first line (1-based), its code, and the text shown.
+    """
+    lines = text.splitlines()
+    fences = [t for t in _tokens(text) if t.type == "fence" and t.map is not None]
+    examples = []
+    for code, shown in itertools.pairwise(fences):
+        assert code.map is not None
+        assert shown.map is not None
+        between = lines[code.map[1] : shown.map[0]]
+        if code.info == "python" and shown.info == "text" and not "".join(between):
+            examples.append((code.map[0] + 1, code.content, shown.content))
+    return examples
+
+
 @pytest.mark.parametrize("page", PAGES, ids=lambda page: str(page.relative_to(ROOT)))
 def test_page_tables_render(page: Path) -> None:
     assert table_problems(page.read_text(encoding="utf-8")) == []
@@ -226,3 +247,19 @@ def test_japanese_guide_shows_the_real_demo(capsys: pytest.CaptureFixture[str]) 
     assert main(["demo"]) == 0
     first_lines = capsys.readouterr().out.splitlines(keepends=True)[:17]
     assert shown["gradclip demo | head -n 17"] == "".join(first_lines)
+
+
+@pytest.mark.parametrize(
+    ("code", "shown"),
+    [
+        pytest.param(code, shown, id=f"line {line}")
+        for line, code, shown in examples_with_output(
+            (ROOT / "README.md").read_text(encoding="utf-8")
+        )
+    ],
+)
+def test_readme_example_prints_what_it_shows(code: str, shown: str) -> None:
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(code, "README.md", "exec"), {})
+    assert printed.getvalue() == shown
