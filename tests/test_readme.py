@@ -142,6 +142,9 @@ def shown_outputs(text: str) -> dict[str, str]:
 def examples_with_output(text: str) -> list[tuple[int, str, str]]:
     """Each ``python`` block followed (past blank lines) by a ``text`` block.
 
+    A text block that starts with ``$ `` shows a shell command's run (under
+    ``mpiexec``, say), not what the code prints when executed alone: left out.
+
     Returns:
         The code block's first line (1-based), its code, and the text shown.
     """
@@ -152,7 +155,12 @@ def examples_with_output(text: str) -> list[tuple[int, str, str]]:
         assert code.map is not None
         assert shown.map is not None
         between = lines[code.map[1] : shown.map[0]]
-        if code.info == "python" and shown.info == "text" and not "".join(between):
+        if (
+            code.info == "python"
+            and shown.info == "text"
+            and not "".join(between)
+            and not shown.content.startswith("$ ")
+        ):
             examples.append((code.map[0] + 1, code.content, shown.content))
     return examples
 
