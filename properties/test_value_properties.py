@@ -14,6 +14,9 @@ EXAMPLES = {
     "elements_clipped": [  # 0.30004 rounds up in float16: the bound must round down
         GradsCase(threshold=0.30004, grads={"a": np.array([0.31], np.float16)}),
     ],
+    "within_bound": [  # np.clip and the frameworks leave float32(0.1) > 0.1 here
+        GradsCase(threshold=0.1, grads={"a": np.array([1.0, -7.0], np.float32)}),
+    ],
     "bound_beyond_float64": [  # 10**400 became inf, which left inf elements unclipped
         GradsCase(threshold=10**400, grads={"a": np.array([np.inf, -np.inf, 1.0])}),
     ],

@@ -1,7 +1,9 @@
 """Invariants of element-wise clipping, ``f(grads, clip_value)`` in place.
 
-The ``core`` tier is ordinary contiguous float32 and float64 gradients; the
-``robust`` tier adds odd memory layouts and bad input.
+The ``core`` tier is ordinary contiguous float32 and float64 gradients, and
+takes an element beyond the bound to become the bound rounded to nearest in
+its dtype (as ``np.clip`` makes it); the ``robust`` tier adds that no element
+ends above the bound at all, odd memory layouts and bad input.
 
 PYTEST_DONT_REWRITE: the messages of these checks say what was expected and
 got; pytest, which rewrites the asserts of a package with a pytest plugin,
@@ -77,6 +79,20 @@ def elements_clipped(function: ValueFunction, case: GradsCase) -> None:
     with restored(case) as before:
         function(case.grads, case.threshold)
         _assert_clipped(before, arrays_of(case), case.threshold)
+
+
+def within_bound(function: ValueFunction, case: GradsCase) -> None:
+    """No element ends above clip_value in magnitude, in any dtype."""
+    with restored(case):
+        function(case.grads, case.threshold)
+        for key, array in case.grads.items():
+            above = np.abs(array.astype(np.float64)) > case.threshold
+            assert not np.any(above), (
+                f"grads[{key!r}] holds {array[above].astype(np.float64).tolist()} "
+                f"({array.dtype}) above "
+                f"clip_value={case.threshold!r}: the bound must be rounded toward "
+                "zero in the array's dtype"
+            )
 
 
 def in_place_identity(function: ValueFunction, case: GradsCase) -> None:
@@ -177,6 +193,12 @@ VALUE_INVARIANTS: tuple[Invariant[ValueFunction, GradsCase], ...] = (
         bound_beyond_float64,
         "robust",
         infinite_cases(),
+        ordinary=("elements_clipped",),
+    ),
+    _value_invariant(
+        within_bound,
+        "robust",
+        grads_cases(measure="largest", relation="below", min_size=1),
         ordinary=("elements_clipped",),
     ),
     _value_invariant(
