@@ -19,6 +19,9 @@ EXAMPLES = {
             threshold=1.0, grads={"z": np.array([1.4e-45 + 1.4e-45j], np.complex64)}
         ),
     ],
+    "largest_magnitude": [  # torch raised RuntimeError for an empty gradient
+        GradsCase(threshold=1.0, grads={"a": np.array([], np.float32)}),
+    ],
 }
 
 
