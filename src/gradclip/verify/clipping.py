@@ -495,8 +495,14 @@ def bad_input_atomic(function: ClipFunction, case: GradsCase) -> None:
         except (TypeError, ValueError) as error:
             raised: Exception = error
         else:
+            changed = [
+                f"{old!r} became {new!r}"
+                for old, new in zip(before, arrays_of(case), strict=True)
+                if old.tobytes() != new.tobytes()
+            ]
             raise AssertionError(
                 "expected a TypeError or ValueError for bad input, got no error"
+                + "".join(f"; {change}" for change in changed)
             )
         message = str(raised)
         assert isinstance(raised, expected), (
