@@ -16,7 +16,7 @@ on the cases that were checked.
 import platform
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -187,7 +187,7 @@ class _Support:
 
 def check_rows(
     table: Iterable[Row],
-    suites: dict[str, Sequence[Invariant[Any, Any]]],
+    suites: Mapping[str, Sequence[Invariant[Any, Any]]],
     *,
     max_examples: int,
     on_result: Callable[[Result], None] = lambda result: None,
@@ -244,7 +244,7 @@ def _versions() -> str:
 
 def render_full(
     results: Sequence[Result],
-    suites: dict[str, Sequence[Invariant[Any, Any]]],
+    suites: Mapping[str, Sequence[Invariant[Any, Any]]],
     *,
     max_examples: int,
 ) -> str:
@@ -314,7 +314,7 @@ def _escape(text: str) -> str:
 
 
 def render_short(
-    results: Sequence[Result], suites: dict[str, Sequence[Invariant[Any, Any]]]
+    results: Sequence[Result], suites: Mapping[str, Sequence[Invariant[Any, Any]]]
 ) -> str:
     """A table of tallies per implementation and kind, naming the failures."""
     lines = [
@@ -361,7 +361,7 @@ def write_report(
     from gradclip.verify.norm import NORM_INVARIANTS
     from gradclip.verify.value import VALUE_INVARIANTS
 
-    suites: dict[str, Sequence[Invariant[Any, Any]]] = {
+    suites: Mapping[str, Sequence[Invariant[Any, Any]]] = {
         "clip": CLIP_INVARIANTS,
         "value": VALUE_INVARIANTS,
         "norm": NORM_INVARIANTS,

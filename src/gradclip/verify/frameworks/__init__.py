@@ -60,7 +60,10 @@ _TARGETS: dict[str, dict[str, tuple[str, str]]] = {
             "optax.clip_by_global_norm(max_norm).update(grads, state), copied back",
         ),
         "value": ("clip", "optax.clip(clip_value).update(grads, state), copied back"),
-        "norm": ("global_norm", "optax.global_norm(grads)"),
+        "norm": (
+            "global_norm",
+            "optax.tree.norm(grads, ord=norm_type), the successor of optax.global_norm",
+        ),
     },
     "tensorflow": {
         "clip": (

@@ -16,6 +16,7 @@ References:
     JAX, double precision: https://docs.jax.dev/en/latest/default_dtypes.html
 """
 
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -113,11 +114,15 @@ def clip(grads: dict[str, Any], clip_value: float) -> None:
 
 
 def global_norm(grads: dict[str, Any], norm_type: float = 2.0) -> object:
-    """``optax.global_norm`` of the arrays, as a Python float (the 2-norm only)."""
+    """``optax.tree.norm`` of the arrays, as a Python float (p = 1, 2 or inf).
+
+    ``optax.global_norm`` is deprecated and calls ``optax.tree.norm`` for the
+    2-norm.
+    """
     optax = _optax()
-    if norm_type != 2:
-        raise Unsupported("optax.global_norm computes the 2-norm only")
-    return _number(optax.global_norm(_pytree(grads)))
+    if norm_type not in (1, 2, math.inf):
+        raise Unsupported(f"optax.tree.norm has no norm_type={norm_type!r}")
+    return _number(optax.tree.norm(_pytree(grads), ord=norm_type))
 
 
 def pytree_form(clipper: Callable[..., object]) -> Callable[..., object]:
