@@ -15,16 +15,21 @@ from typing import Any
 import numpy as np
 import pytest
 
+from gradclip.cli import main
 from gradclip.verify import (
     CLIP_INVARIANTS,
     NORM_INVARIANTS,
     VALUE_INVARIANTS,
+    Convention,
     GradsCase,
     Invariant,
+    Kind,
+    Unsupported,
+    detect,
+    run_invariants,
 )
-from gradclip.verify.conformance import Row, check_rows
-from gradclip.verify.frameworks import FORMS, load_target
-from gradclip.verify.frameworks._arrays import Unsupported, import_framework
+from gradclip.verify.frameworks import FRAMEWORK_FORMS, builtin_convention, load_target
+from gradclip.verify.frameworks._arrays import import_framework
 
 CHECKS = {
     (kind, invariant.name): invariant.check
@@ -35,7 +40,6 @@ CHECKS = {
     )
     for invariant in suite
 }
-FORM = {form.name: form for form in FORMS}
 SUITES: dict[str, tuple[Invariant[Any, Any], ...]] = {
     "clip": CLIP_INVARIANTS,
     "value": VALUE_INVARIANTS,
@@ -43,21 +47,26 @@ SUITES: dict[str, tuple[Invariant[Any, Any], ...]] = {
 }
 
 
-def _core_verdicts(
-    function: Callable[..., object], kind: str = "clip", max_examples: int = 25
-) -> dict[str, str]:
-    """Check the core tier (skipping unsupported cases); each invariant's verdict."""
-    core = {kind: tuple(i for i in SUITES[kind] if i.tier == "core")}
-    row = Row("under test", kind, lambda: (function, "f", "0"))
-    (result,) = check_rows([row], core, max_examples=max_examples)
+def _core_verdicts(convention: Convention, max_examples: int = 25) -> dict[str, str]:
+    """Search the core tier; each invariant's verdict, with what failed."""
+    core = [i for i in SUITES[convention.kind] if i.tier == "core"]
+    outcomes = run_invariants(
+        core, convention, max_examples=max_examples, derandomize=True, shrink=False
+    )
     return {
-        name: f"{cell.status}: {cell.detail}" if cell.detail else cell.status
-        for name, cell in result.cells.items()
+        o.invariant.name: o.status
+        + (f": {o.counterexample}: {o.error}" if o.error else "")
+        for o in outcomes
     }
 
 
+def _framework(kind: Kind, implementation: Any, framework: str) -> Convention:
+    """Detect among a framework's forms, as ``--framework`` does."""
+    return detect(kind, implementation, form=",".join(FRAMEWORK_FORMS[framework]))
+
+
 def _assert_core_holds(verdicts: dict[str, str]) -> None:
-    failed = {name: v for name, v in verdicts.items() if not v.startswith("PASS")}
+    failed = {name: v for name, v in verdicts.items() if v.startswith("FAIL")}
     assert not failed, failed
 
 
@@ -90,8 +99,12 @@ def test_missing_framework_names_its_extra(monkeypatch: pytest.MonkeyPatch) -> N
         load_target("torch", "clip")
 
 
-def test_forms_name_their_frameworks() -> None:
-    assert {form.framework for form in FORMS} == {"torch", "jax", "tensorflow"}
+def test_framework_forms_are_registered_for_each_grads_kind() -> None:
+    from gradclip.verify.conventions import forms
+
+    for kind in ("clip", "value", "shard"):
+        names = {form.name for form in forms(kind)}
+        assert {n for names_ in FRAMEWORK_FORMS.values() for n in names_} <= names
 
 
 # torch.
@@ -217,7 +230,7 @@ TORCH_FINDINGS = [
         "large_arrays",
         _case(1.0, large=np.full((1 << 21) + 1, 0.3, np.float32)),
         AssertionError,
-        "returned norm",
+        r"should be clipped to \[0\.99999.*, got 1\.0006",
         id="float32 norm of 2M elements",
     ),
     pytest.param(
@@ -234,7 +247,7 @@ TORCH_FINDINGS = [
 @pytest.mark.parametrize(("kind", "name", "case", "error", "match"), TORCH_FINDINGS)
 def test_torch_findings(
     torch: Any,
-    kind: str,
+    kind: Kind,
     name: str,
     case: GradsCase,
     error: type[Exception],
@@ -246,8 +259,8 @@ def test_torch_findings(
 
 
 @pytest.mark.parametrize("kind", ["clip", "value", "norm"])
-def test_torch_targets_keep_the_core_contract(torch: Any, kind: str) -> None:
-    verdicts = _core_verdicts(load_target("torch", kind).function, kind)
+def test_torch_targets_keep_the_core_contract(torch: Any, kind: Kind) -> None:
+    verdicts = _core_verdicts(builtin_convention("torch", kind))
     if kind == "value":  # clip_grad_value_([]) raises RuntimeError
         assert verdicts.pop("elements_clipped").startswith("FAIL")
         verdicts = {k: v for k, v in verdicts.items() if "grads={}" not in v}
@@ -268,7 +281,9 @@ def test_users_torch_tensor_clipper_is_verified(torch: Any) -> None:
                 tensor.mul_(rate)
         return total
 
-    _assert_core_holds(_core_verdicts(FORM["torch-tensors"].wrap(clip)))
+    convention = _framework("clip", clip, "torch")
+    assert convention.name == "torch-tensors"
+    _assert_core_holds(_core_verdicts(convention))
 
 
 def test_users_torch_parameters_clipper_is_verified(torch: Any) -> None:
@@ -279,7 +294,9 @@ def test_users_torch_parameters_clipper_is_verified(torch: Any) -> None:
             for p in parameters:
                 p.grad = p.grad * rate  # a new tensor: copied back
 
-    _assert_core_holds(_core_verdicts(FORM["torch-parameters"].wrap(clip)))
+    convention = _framework("clip", clip, "torch")
+    assert convention.name == "torch-params"
+    _assert_core_holds(_core_verdicts(convention))
 
 
 def test_users_wrong_torch_clipper_fails(torch: Any) -> None:
@@ -289,7 +306,7 @@ def test_users_wrong_torch_clipper_fails(torch: Any) -> None:
             if rate < 1:
                 tensor.mul_(rate)
 
-    verdicts = _core_verdicts(FORM["torch-tensors"].wrap(per_tensor), max_examples=100)
+    verdicts = _core_verdicts(_framework("clip", per_tensor, "torch"), 100)
     assert verdicts["clip_to_bound"].startswith("FAIL")
 
 
@@ -316,7 +333,7 @@ def test_optax_target_turns_x64_on_and_says_so(jax: Any) -> None:
 
 def test_optax_keeps_the_core_contract(jax: Any) -> None:
     for kind in ("clip", "value", "norm"):
-        _assert_core_holds(_core_verdicts(load_target("optax", kind).function, kind))
+        _assert_core_holds(_core_verdicts(builtin_convention("optax", kind)))
 
 
 def test_optax_finding_zero_threshold_makes_float16_nan(jax: Any) -> None:
@@ -340,19 +357,21 @@ def _jax_clip(jax: Any) -> Callable[..., object]:
 
 def test_users_jax_pytree_clipper_is_verified(jax: Any) -> None:
     jax.config.update("jax_enable_x64", True)
-    _assert_core_holds(_core_verdicts(FORM["jax-pytree"].wrap(_jax_clip(jax))))
+    convention = _framework("clip", _jax_clip(jax), "jax")
+    assert "returned norm" in convention.offers
+    _assert_core_holds(_core_verdicts(convention))
 
 
 def test_jax_without_x64_skips_float64_and_judges_float32(jax: Any) -> None:
     jax.config.update("jax_enable_x64", False)
-    clip = FORM["jax-pytree"].wrap(_jax_clip(jax))
+    convention = _framework("clip", _jax_clip(jax), "jax")
     with pytest.raises(Unsupported, match="jax_enable_x64 is off"):
-        clip({"a": np.array([3.0, 4.0])}, 1.0)
-    verdicts = _core_verdicts(clip)
-    _assert_core_holds(verdicts)
-    row = Row("x64 off", "clip", lambda: (clip, "f", "0"))
-    (result,) = check_rows([row], {"clip": CLIP_INVARIANTS[:1]}, max_examples=40)
-    assert result.cells["norm_bound"].skipped > 0  # float64 cases were skipped
+        convention.adapted({"a": np.array([3.0, 4.0])}, 1.0)
+    _assert_core_holds(_core_verdicts(convention))
+    (outcome,) = run_invariants(
+        CLIP_INVARIANTS[:1], convention, max_examples=25, derandomize=True
+    )
+    assert outcome.status == "PASS"  # on the float32 cases; float64 ones skipped
 
 
 def test_users_wrong_jax_clipper_fails(jax: Any) -> None:
@@ -364,7 +383,7 @@ def test_users_wrong_jax_clipper_fails(jax: Any) -> None:
         rate = max_norm / (square + 1e-6)
         return jax.tree.map(lambda g: jnp.where(rate < 1, g * rate, g), tree)
 
-    verdicts = _core_verdicts(FORM["jax-pytree"].wrap(no_sqrt), max_examples=100)
+    verdicts = _core_verdicts(_framework("clip", no_sqrt, "jax"), 100)
     assert verdicts["clip_to_bound"].startswith("FAIL")
 
 
@@ -392,7 +411,7 @@ def test_tensorflow_refuses_what_it_cannot_compute(
 
 
 def test_tensorflow_keeps_the_core_contract_but_rescales_below(tf: Any) -> None:
-    verdicts = _core_verdicts(load_target("tensorflow", "clip").function)
+    verdicts = _core_verdicts(builtin_convention("tensorflow", "clip"))
     # clip_norm * min(1 / norm, 1 / clip_norm) is not exactly 1 below the bound
     assert "was changed to" in verdicts.pop("noop_below_threshold")
     _assert_core_holds(verdicts)
@@ -415,4 +434,90 @@ def test_users_tensorflow_clipper_is_verified(tf: Any) -> None:
             return tensors, total
         return [t * rate for t in tensors], total  # rate converted to t's dtype
 
-    _assert_core_holds(_core_verdicts(FORM["tensorflow-tensors"].wrap(clip)))
+    _assert_core_holds(_core_verdicts(_framework("clip", clip, "tensorflow")))
+
+
+# The command line.
+
+_TORCH_CLIPPER = """
+import torch
+
+
+def clip(tensors, max_norm):
+    zero = torch.zeros((), dtype=torch.float64)
+    total = torch.sqrt(sum((torch.sum(t.double() ** 2) for t in tensors), zero))
+    rate = max_norm / (float(total) + 1e-6)
+    if rate < 1:
+        for tensor in tensors:
+            tensor.mul_(rate)
+"""
+
+_JAX_CLIPPER = """
+import jax
+import jax.numpy as jnp
+
+jax.config.update("jax_enable_x64", True)
+
+
+def clip(tree, max_norm):
+    leaves = jax.tree.leaves(tree)
+    norm = jnp.sqrt(sum((jnp.sum(jnp.abs(g) ** 2) for g in leaves), 0.0))
+    scale = jnp.minimum(max_norm / (norm + 1e-6), 1.0)
+    return jax.tree.map(lambda g: (g * scale).astype(g.dtype), tree), norm
+"""
+
+
+def _verify(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    status = main(["verify", *argv, "--max-examples", "15", "--seed", "1"])
+    return status, capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("framework", "source", "form"),
+    [("torch", _TORCH_CLIPPER, "torch-tensors"), ("jax", _JAX_CLIPPER, "jax-pytree")],
+)
+def test_cli_verifies_a_users_framework_clipper(
+    framework: str,
+    source: str,
+    form: str,
+    tmp_path: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    pytest.importorskip(framework, reason=f"{framework} is not installed")
+    (tmp_path / "users_clipper.py").write_text(source)
+    monkeypatch.chdir(tmp_path)
+    status, out = _verify(
+        capsys, "clip", "users_clipper:clip", "--framework", framework, "--tier", "core"
+    )
+    assert f"(--form {form})" in out
+    assert "verdict: core holds (exit 0)" in out, out
+    assert status == 0
+
+
+def test_cli_checks_torch_and_reports_its_version(
+    torch: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out = _verify(capsys, "clip", "torch", "--only", "zero_threshold")
+    assert f"note: torch {torch.__version__}: torch.nn.utils.clip_grad_norm_" in out
+    assert "FAIL robust zero_threshold" in out
+    assert status == 0  # robust failures do not fail the verdict
+    strict = main(["verify", "clip", "torch", "--only", "zero_threshold", "--strict"])
+    assert strict == 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["norm", "torch", "--form", "list"], "--form does not apply"),
+        (["net", "torch"], "torch has no net target"),
+        (["clip", "--framework", "torch"], "--framework needs a kind and MODULE:ATTR"),
+        (["--readme", "README.md"], "--readme needs --report"),
+    ],
+    ids=["form", "net", "framework without target", "readme"],
+)
+def test_cli_refuses_bad_framework_arguments(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["verify", *argv]) == 2
+    assert message in capsys.readouterr().err

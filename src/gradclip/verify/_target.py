@@ -1,11 +1,14 @@
-"""Import the implementation a command line names as ``MODULE:ATTR``."""
+"""The implementation a command line names: ``MODULE:ATTR``, or a built-in
+framework target (``torch``, ``optax``, ``tensorflow``)."""
 
 import importlib
 import os
 import sys
 from typing import Any
 
-__all__ = ["UsageError", "load"]
+from gradclip.verify.conventions import Convention, Kind, detect
+
+__all__ = ["UsageError", "convention_for", "load"]
 
 
 class UsageError(Exception):
@@ -43,3 +46,29 @@ def load(target: str) -> Any:
     if not callable(value):
         raise UsageError(f"{target} must be callable, got {type(value).__name__}")
     return value
+
+
+def convention_for(target: str, kind: Kind, form: str | None) -> Convention:
+    """The convention of a command line's target, built in or detected.
+
+    A built-in framework target is called as it is; anything else is loaded
+    with :func:`load` and its convention detected (among ``form``'s, if given).
+
+    Raises:
+        UsageError: the target cannot be loaded, its framework is missing, or
+            a built-in target does not offer ``kind``.
+        ConventionError: no calling convention works.
+    """
+    from gradclip.verify.frameworks import TARGETS, builtin_convention
+
+    if target not in TARGETS:
+        return detect(kind, load(target), form=form)
+    if kind not in TARGETS[target]:
+        offered = ", ".join(TARGETS[target])
+        raise UsageError(f"{target} has no {kind} target, only {offered}")
+    if form is not None:
+        raise UsageError(f"{target} is called as it is: --form does not apply")
+    try:
+        return builtin_convention(target, kind)
+    except ImportError as error:
+        raise UsageError(str(error)) from None

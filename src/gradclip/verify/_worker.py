@@ -14,8 +14,8 @@ from dataclasses import dataclass, fields
 from multiprocessing.connection import Connection
 from typing import Any
 
-from gradclip.verify._target import UsageError, load
-from gradclip.verify.conventions import ConventionError, Kind, detect
+from gradclip.verify._target import UsageError, convention_for
+from gradclip.verify.conventions import ConventionError, Kind
 
 __all__ = ["Request", "serve"]
 
@@ -49,7 +49,7 @@ def serve(connection: Connection, target: str, kind: Kind, form: str | None) -> 
     from gradclip.verify.runner import run_invariant
 
     try:
-        convention = detect(kind, load(target), form=form)
+        convention = convention_for(target, kind, form)
     except (UsageError, ConventionError, ValueError) as error:
         connection.send(("usage", str(error)))
         return

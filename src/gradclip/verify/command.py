@@ -25,6 +25,7 @@ import os
 import random
 import shlex
 import sys
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
@@ -35,7 +36,8 @@ from gradclip.verify._suites import PREFLIGHT, SUITES
 from gradclip.verify._supervisor import Died, Pool, TimedOut
 from gradclip.verify._target import UsageError, load
 from gradclip.verify._worker import Request
-from gradclip.verify.conventions import Kind
+from gradclip.verify.conventions import Kind, forms
+from gradclip.verify.frameworks import FRAMEWORK_FORMS, TARGETS
 from gradclip.verify.report import KindReport, json_report, summary, verdict_lines
 from gradclip.verify.runner import Outcome, ordinary_note
 
@@ -99,7 +101,32 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "target",
         nargs="?",
         metavar="MODULE:ATTR",
-        help="the implementation to check (default: gradclip's own)",
+        help="the implementation to check (default: gradclip's own), or a "
+        "framework's own: torch, optax, tensorflow (clip, value and norm; "
+        "torch shard too)",
+    )
+    parser.add_argument(
+        "--framework",
+        choices=sorted(FRAMEWORK_FORMS),
+        help="MODULE:ATTR is written for this framework's tensors: detect "
+        "among its calling conventions only (torch: Parameters with .grad, "
+        "or tensors; jax: a pytree returned anew; tensorflow: a list of "
+        "tensors returned anew)",
+    )
+    parser.add_argument(
+        "--report",
+        type=Path,
+        metavar="FILE.md",
+        help="write the conformance table instead: every built-in framework "
+        "target, gradclip, the notebook's and the book's clip_grads, against "
+        "every clip, value and norm invariant (derandomized)",
+    )
+    parser.add_argument(
+        "--readme",
+        type=Path,
+        metavar="FILE.md",
+        help="with --report, also put the short table in FILE.md between its "
+        "conformance markers",
     )
     parser.add_argument(
         "--form",
@@ -193,6 +220,10 @@ class _Progress:
 def run(args: argparse.Namespace) -> int:
     """Check the invariants, print one line each, and return the exit status."""
 
+    if args.report is not None:
+        return _report(args)
+    if args.readme is not None:
+        return _usage("--readme needs --report")
     seed = (
         args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
     )
@@ -233,6 +264,10 @@ def _chosen(
         raise UsageError(f"give the kind ({', '.join(_OWN)}) before MODULE:ATTR")
     if args.form is not None and args.kind is None:
         raise UsageError("--form needs a kind")
+    if args.framework is not None:
+        if args.target is None or args.form is not None:
+            raise UsageError("--framework needs a kind and MODULE:ATTR, and no --form")
+        args.form = ",".join(_framework_forms(args.kind, args.framework))
     kinds: list[Kind] = [args.kind] if args.kind else list(_OWN)
     if args.only is None:
         return kinds, None
@@ -364,10 +399,8 @@ def _print_header(
 ) -> None:
     tiers = ", ".join(_TIERS[args.tier]) if args.only is None else "as --only names"
     print(f"gradclip verify {kind} {target}")
-    print(
-        f"  calling convention: {convention['description']} "
-        f"(--form {convention['name']})"
-    )
+    hint = "" if target in TARGETS else f" (--form {convention['name']})"
+    print(f"  calling convention: {convention['description']}{hint}")
     for note in convention["notes"]:
         print(f"  note: {note}")
     print(
@@ -375,6 +408,44 @@ def _print_header(
         f"{' (derandomized)' if args.derandomize else ''}; timeout "
         f"{args.timeout:g} s per invariant"
     )
+
+
+def _framework_forms(kind: Kind, framework: str) -> list[str]:
+    """The names of a framework's forms of ``kind``, in the order tried."""
+    registered = {form.name for form in forms(kind)}
+    names = [name for name in FRAMEWORK_FORMS[framework] if name in registered]
+    if not names:
+        raise UsageError(f"{framework} has no calling convention for {kind}")
+    return names
+
+
+def _report(args: argparse.Namespace) -> int:
+    """Write the conformance table (``--report``) and print one line per row."""
+    from gradclip.verify.conformance import write_report
+
+    if args.kind is not None or args.target is not None:
+        return _usage("--report checks every implementation: give no kind or target")
+
+    def show(result: Any) -> None:
+        counts = Counter(cell.status for cell in result.cells.values())
+        tally = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        print(
+            f"{result.label} ({result.kind}, {result.version}): {tally} "
+            f"[{result.seconds:.0f} s]",
+            flush=True,
+        )
+
+    try:
+        write_report(
+            args.report,
+            readme=args.readme,
+            max_examples=args.max_examples,
+            on_result=show,
+        )
+    except ValueError as error:
+        return _usage(str(error))
+    print(f"wrote {args.report}" + (f" and {args.readme}" if args.readme else ""))
+    return 0
 
 
 def _verdict(status: int, strict: bool) -> str:
@@ -388,7 +459,9 @@ def _replay(
 ) -> str:
     parts = ["gradclip", "verify", kind, target, "--seed", str(seed)]
     parts += ["--only", ",".join(names)]
-    if args.form is not None:
+    if args.framework is not None:
+        parts += ["--framework", args.framework]
+    elif args.form is not None:
         parts += ["--form", args.form]
     if args.max_examples != _DEFAULT_EXAMPLES:
         parts += ["--max-examples", str(args.max_examples)]

@@ -8,14 +8,16 @@ PASS, FAIL or SKIP, each FAIL or SKIP with a footnote holding the shrunk
 counterexample and what was wrong, or the reason it was skipped. Nothing in
 the table is written by hand: ``gradclip verify --report FILE.md`` writes it.
 
-A case a framework cannot express (a dtype it lacks, a read-only array) is
-skipped; an invariant is SKIP when every case drawn for it was, and PASS only
-on the cases that were checked.
+Each implementation is called through its calling convention, as
+``gradclip verify`` calls it (the book's list-based function is detected as
+in place on a list). A case a framework cannot express (a dtype it lacks, a
+read-only array) is rejected, not failed; an invariant is SKIP when every
+case drawn for it was, or when the convention lacks what it needs (a
+returned norm, clipping in place), and PASS only on the cases checked.
 """
 
 import platform
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,8 +27,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gradclip.verify._invariant import Invariant
-from gradclip.verify.frameworks import TARGETS, load_target
-from gradclip.verify.frameworks._arrays import Unsupported
+from gradclip.verify.conventions import Kind
+from gradclip.verify.frameworks import TARGETS
+from gradclip.verify.runner import Outcome, ordinary_note
 
 __all__ = [
     "Cell",
@@ -38,8 +41,6 @@ __all__ = [
     "rows",
     "write_report",
 ]
-
-Status = Literal["PASS", "FAIL", "SKIP", "n/a"]
 
 
 def book_clip_grads(grads: list[NDArray[Any]], max_norm: float) -> None:
@@ -63,11 +64,6 @@ def book_clip_grads(grads: list[NDArray[Any]], max_norm: float) -> None:
             grad *= rate
 
 
-def _book_on_dict(grads: dict[str, NDArray[Any]], max_norm: float) -> None:
-    """The book's list-based formula, given the case's arrays as a list."""
-    book_clip_grads(list(grads.values()), max_norm)
-
-
 @dataclass(frozen=True)
 class Row:
     """One implementation of one kind, as the table names it.
@@ -75,66 +71,40 @@ class Row:
     Attributes:
         label: the row's name (``torch``, ``gradclip``, ...).
         kind: ``clip``, ``value`` or ``norm``.
-        load: returns the function in the kind's canonical form, what is
-            called, and the version checked; raises ImportError when its
-            framework is missing.
+        target: what ``gradclip verify`` is given: ``MODULE:ATTR``, or a
+            built-in framework target's name.
+        version: the version checked, when the convention does not say it.
     """
 
     label: str
-    kind: str
-    load: Callable[[], tuple[Callable[..., object], str, str]]
-
-
-def _own(attribute: str, call: str) -> Callable[[], tuple[Any, str, str]]:
-    def load() -> tuple[Any, str, str]:
-        import gradclip
-
-        return getattr(gradclip, attribute), call, f"gradclip {_version()}"
-
-    return load
-
-
-def _version() -> str:
-    from importlib.metadata import version
-
-    return version("gradclip")
-
-
-def _seed() -> tuple[Any, str, str]:
-    from gradclip.seed import clip_grads
-
-    return clip_grads, "gradclip.seed.clip_grads(grads, max_norm)", "the notebook"
-
-
-def _book() -> tuple[Any, str, str]:
-    return _book_on_dict, "book_clip_grads(list(grads.values()), max_norm)", "vol. 2"
-
-
-def _target(name: str, kind: str) -> Callable[[], tuple[Any, str, str]]:
-    def load() -> tuple[Any, str, str]:
-        target = load_target(name, kind)
-        call = target.call + (f" ({target.precision})" if target.precision else "")
-        return target.function, call, target.version
-
-    return load
+    kind: Kind
+    target: str
+    version: str = ""
 
 
 def rows() -> list[Row]:
     """Every implementation the table checks, kind by kind."""
+    from importlib.metadata import version
+
+    own = f"gradclip {version('gradclip')}"
     table = [
-        Row("gradclip", "clip", _own("clip_grads", "gradclip.clip_grads")),
-        Row("notebook (gradclip.seed)", "clip", _seed),
-        Row("book, vol. 2 (list)", "clip", _book),
-        Row("gradclip", "value", _own("clip_grads_value", "gradclip.clip_grads_value")),
-        Row("gradclip", "norm", _own("global_norm", "gradclip.global_norm")),
+        Row("gradclip", "clip", "gradclip:clip_grads", own),
+        Row("notebook", "clip", "gradclip.seed:clip_grads", "gradclip.seed"),
+        Row("book, vol. 2", "clip", f"{__name__}:book_clip_grads", "its formula"),
+        Row("gradclip", "value", "gradclip:clip_grads_value", own),
+        Row("gradclip", "norm", "gradclip:global_norm", own),
     ]
     table += [
-        Row(name, kind, _target(name, kind))
+        Row(name, kind, name)
         for name, kinds in TARGETS.items()
         for kind in kinds
+        if kind in _KINDS
     ]
-    order = {"clip": 0, "value": 1, "norm": 2}
-    return sorted(table, key=lambda row: order[row.kind])
+    return sorted(table, key=lambda row: _KINDS.index(row.kind))
+
+
+_KINDS: tuple[Kind, ...] = ("clip", "value", "norm")
+"""The kinds the table holds, in its order."""
 
 
 @dataclass(frozen=True)
@@ -144,92 +114,100 @@ class Cell:
     Attributes:
         status: PASS, FAIL, SKIP, or n/a when the implementation is missing.
         detail: the counterexample and error of a FAIL, the reason of a SKIP.
-        skipped: how many cases drawn were skipped as unsupported.
     """
 
-    status: Status
+    status: Literal["PASS", "FAIL", "SKIP", "n/a"]
     detail: str | None = None
-    skipped: int = 0
 
 
 @dataclass
 class Result:
-    """A row's cells, with what was called and which version."""
+    """A row's cells, with how the implementation was called and its version."""
 
-    row: Row
+    label: str
+    kind: Kind
     call: str
     version: str
     cells: dict[str, Cell] = field(default_factory=dict)
     seconds: float = 0.0
 
 
-@dataclass
-class _Support:
-    """Counts the cases an implementation's framework could not express."""
-
-    checked: int = 0
-    reasons: Counter[str] = field(default_factory=Counter)
-
-    def wrap(self, invariant: Invariant[Any, Any]) -> Invariant[Any, Any]:
-        original = invariant.check
-
-        def check(implementation: Any, case: Any) -> None:
-            try:
-                original(implementation, case)
-            except Unsupported as reason:
-                self.reasons[str(reason)] += 1
-                return
-            self.checked += 1
-
-        check.__doc__ = original.__doc__
-        return replace(invariant, check=check)
+def _cell(outcome: Outcome) -> Cell:
+    if outcome.status == "FAIL":
+        detail = f"{outcome.counterexample}: {outcome.error}"
+        if outcome.note:
+            detail += f" ({outcome.note})"
+        return Cell("FAIL", detail)
+    if outcome.status == "SKIP":
+        return Cell("SKIP", outcome.reason)
+    return Cell("PASS")
 
 
 def check_rows(
     table: Iterable[Row],
-    suites: Mapping[str, Sequence[Invariant[Any, Any]]],
+    suites: Mapping[Kind, Sequence[Invariant[Any, Any]]],
     *,
     max_examples: int,
+    timeout: float = 600.0,
     on_result: Callable[[Result], None] = lambda result: None,
 ) -> Iterator[Result]:
     """Check every row against its kind's invariants, derandomized.
+
+    Each row runs in a worker process, as ``gradclip verify`` runs it, so
+    that a framework that crashes on a case (torch does, on some complex
+    ones) or hangs fails that invariant only.
 
     Args:
         table: the rows.
         suites: each kind's invariants.
         max_examples: cases per invariant.
+        timeout: seconds allowed per invariant.
         on_result: called with each row's result as soon as it is known.
     """
-    from gradclip.verify.runner import run_invariants
+    from gradclip.verify._supervisor import Died, Pool, TimedOut
+    from gradclip.verify._target import UsageError
+    from gradclip.verify._worker import Request
 
     for row in table:
-        names = [invariant.name for invariant in suites[row.kind]]
+        invariants = suites[row.kind]
         try:
-            function, call, version = row.load()
-        except ImportError as error:
-            missing = Result(row, call=str(error), version="not installed")
-            missing.cells = {name: Cell("n/a") for name in names}
+            pool = Pool(row.target, row.kind, None, timeout, jobs=1)
+        except UsageError as error:
+            missing = Result(row.label, row.kind, str(error), "not installed")
+            missing.cells = {i.name: Cell("n/a") for i in invariants}
+            on_result(missing)
             yield missing
             continue
-        result = Result(row, call=call, version=version)
+        convention = pool.convention
+        notes = list(convention["notes"])
+        version = row.version or (notes[0].split(":")[0] if notes else "")
+        call = "; ".join([convention["description"], *notes])
+        result = Result(row.label, row.kind, call, version)
         started = time.perf_counter()
-        for invariant in suites[row.kind]:
-            support = _Support()
-            (outcome,) = run_invariants(
-                [support.wrap(invariant)],
-                function,
-                max_examples=max_examples,
-                derandomize=True,
-            )
-            skipped = sum(support.reasons.values())
-            if not outcome.passed:
-                detail = f"{outcome.counterexample}: {outcome.error}"
-                result.cells[invariant.name] = Cell("FAIL", detail, skipped)
-            elif support.checked == 0 and skipped:
-                reason, _ = support.reasons.most_common(1)[0]
-                result.cells[invariant.name] = Cell("SKIP", reason, skipped)
-            else:
-                result.cells[invariant.name] = Cell("PASS", skipped=skipped)
+        failed: set[str] = set()
+        requests = [Request(i.name, max_examples, 0, True) for i in invariants]
+        try:
+            for index, fields in pool.run(requests, lambda name, examples: None):
+                invariant = invariants[index]
+                if isinstance(fields, TimedOut):
+                    cell = Cell("FAIL", f"timeout: no verdict within {timeout:g} s")
+                elif isinstance(fields, Died):
+                    cell = Cell(
+                        "FAIL", f"the implementation ended the worker: {fields}"
+                    )
+                elif isinstance(fields, Exception):
+                    cell = Cell("FAIL", f"the worker could not restart: {fields}")
+                else:
+                    outcome = Outcome(invariant, **fields)
+                    if outcome.status == "FAIL":
+                        failed.add(invariant.name)
+                        outcome = replace(
+                            outcome, note=ordinary_note(invariant, failed)
+                        )
+                    cell = _cell(outcome)
+                result.cells[invariant.name] = cell
+        finally:
+            pool.close()
         result.seconds = time.perf_counter() - started
         on_result(result)
         yield result
@@ -244,7 +222,7 @@ def _versions() -> str:
 
 def render_full(
     results: Sequence[Result],
-    suites: Mapping[str, Sequence[Invariant[Any, Any]]],
+    suites: Mapping[Kind, Sequence[Invariant[Any, Any]]],
     *,
     max_examples: int,
 ) -> str:
@@ -263,22 +241,22 @@ def render_full(
         f"{max_examples} derandomized cases per invariant; {_versions()}. "
         "PASS: no case failed; FAIL: the footnote holds the shrunk "
         "counterexample (the NumPy arrays given, before the call) and what was "
-        "wrong; SKIP: every case was one the framework cannot express (the "
-        "footnote says why); a count of skipped cases follows a PASS or FAIL "
-        "that skipped some. Invariants' statements are listed below each table.",
+        "wrong; SKIP: every case was one the implementation cannot take (a "
+        "dtype its framework lacks), or its calling convention lacks what the "
+        "invariant needs (a returned norm, clipping in place); the footnote "
+        "says why. A PASS may have skipped some cases. Each invariant's "
+        "statement is listed below its table.",
         "",
     ]
     footnotes: list[str] = []
-    for kind in ("clip", "value", "norm"):
-        chosen = [result for result in results if result.row.kind == kind]
+    for kind in _KINDS:
+        chosen = [result for result in results if result.kind == kind]
         if not chosen:
             continue
         invariants = suites[kind]
         lines += [f"## {kind}", ""]
         lines += ["| implementation | version | called as |", "|---|---|---|"]
-        lines += [
-            f"| {r.row.label} | {r.version} | {_escape(r.call)} |" for r in chosen
-        ]
+        lines += [f"| {r.label} | {r.version} | {_escape(r.call)} |" for r in chosen]
         lines.append("")
         header = [f"`{i.name}` ({i.tier})" for i in invariants]
         lines.append("| implementation | " + " | ".join(header) + " |")
@@ -290,14 +268,12 @@ def render_full(
                 text: str = cell.status
                 if cell.detail is not None:
                     footnotes.append(
-                        f"[^{len(footnotes) + 1}]: {result.row.label}, {kind}, "
+                        f"[^{len(footnotes) + 1}]: {result.label}, {kind}, "
                         f"`{invariant.name}`: {_escape(cell.detail)}"
                     )
                     text += f"[^{len(footnotes)}]"
-                if cell.skipped and cell.status != "SKIP":
-                    text += f" ({cell.skipped} skipped)"
                 cells.append(text)
-            lines.append(f"| {result.row.label} | " + " | ".join(cells) + " |")
+            lines.append(f"| {result.label} | " + " | ".join(cells) + " |")
         lines += ["", "Statements:", ""]
         lines += [f"- `{i.name}`: {i.statement}" for i in invariants]
         lines.append("")
@@ -314,7 +290,7 @@ def _escape(text: str) -> str:
 
 
 def render_short(
-    results: Sequence[Result], suites: Mapping[str, Sequence[Invariant[Any, Any]]]
+    results: Sequence[Result], suites: Mapping[Kind, Sequence[Invariant[Any, Any]]]
 ) -> str:
     """A table of tallies per implementation and kind, naming the failures."""
     lines = [
@@ -322,7 +298,7 @@ def render_short(
         "|---|---|---|---|---|---|",
     ]
     for result in results:
-        invariants = suites[result.row.kind]
+        invariants = suites[result.kind]
         tallies = []
         for tier in ("core", "robust"):
             held = [i for i in invariants if i.tier == tier]
@@ -338,7 +314,7 @@ def render_short(
             f"`{name}`" for name, cell in result.cells.items() if cell.status == "FAIL"
         ]
         lines.append(
-            f"| {result.row.label} | {result.row.kind} | {result.version} | "
+            f"| {result.label} | {result.kind} | {result.version} | "
             f"{tallies[0]} | {tallies[1]} | {', '.join(failed) or '-'} |"
         )
     return "\n".join(lines) + "\n"
@@ -357,15 +333,9 @@ def write_report(
 ) -> list[Result]:
     """Check every row, write the full table to ``report``, the short one to
     ``readme`` (between its markers), and return the results."""
-    from gradclip.verify.clipping import CLIP_INVARIANTS
-    from gradclip.verify.norm import NORM_INVARIANTS
-    from gradclip.verify.value import VALUE_INVARIANTS
+    from gradclip.verify._suites import SUITES
 
-    suites: Mapping[str, Sequence[Invariant[Any, Any]]] = {
-        "clip": CLIP_INVARIANTS,
-        "value": VALUE_INVARIANTS,
-        "norm": NORM_INVARIANTS,
-    }
+    suites = {kind: SUITES[kind] for kind in _KINDS}
     results = list(
         check_rows(rows(), suites, max_examples=max_examples, on_result=on_result)
     )

@@ -480,10 +480,17 @@ _register_net_forms()
 # Detection.
 
 
-def _probe_grads() -> dict[str, NDArray[np.float64]]:
+def _probe_grads() -> dict[str, NDArray[np.float32]]:
     """Gradients of norm 13 that no unpacking into two mistakes for a pair:
-    neither array, nor any key, has a first axis of two."""
-    return {"weight": np.array([[3.0, 0.0, 4.0]]), "bias": np.array([12.0])}
+    neither array, nor any key, has a first axis of two.
+
+    float32, the dtype every framework computes in by default (JAX cannot
+    compute float64 unless ``jax_enable_x64`` is on).
+    """
+    return {
+        "weight": np.array([[3.0, 0.0, 4.0]], np.float32),
+        "bias": np.array([12.0], np.float32),
+    }
 
 
 @dataclass(frozen=True)
@@ -659,7 +666,9 @@ def detect(
     Args:
         kind: what ``implementation`` is.
         implementation: the callable or class to check.
-        form: the name of the form to use instead of detecting one.
+        form: the name of the form to use instead of detecting one, or
+            several names, comma-separated, to detect among only those
+            (``--framework`` names its framework's forms so).
 
     Returns:
         The convention, with the implementation adapted to it.
@@ -672,14 +681,17 @@ def detect(
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, got kind={kind!r}")
     candidates = forms(kind)
+    explicit = False
     if form is not None:
-        chosen = [f for f in candidates if f.name == form]
-        if not chosen:
+        asked = [name.strip() for name in form.split(",")]
+        chosen = [f for name in asked for f in candidates if f.name == name]
+        if len(chosen) != len(asked):
             names = ", ".join(f.name for f in candidates)
             raise ValueError(
                 f"form must be one of {names} for {kind}, got form={form!r}"
             )
         candidates = chosen
+        explicit = len(chosen) == 1
     attempts: list[tuple[str, str]] = []
     fallback: Convention | None = None
     for candidate in candidates:
@@ -693,7 +705,7 @@ def detect(
             attempts.append((candidate.name, _describe_error(error)))
             continue
         convention = _convention(kind, candidate, implementation, adapted, trial)
-        if trial.effect or form is not None:
+        if trial.effect or explicit:
             return convention
         attempts.append((candidate.name, "ran, but changed nothing"))
         fallback = fallback or convention

@@ -13,8 +13,17 @@ used; a case a framework cannot express raises ``Unsupported``.
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["FORMS", "TARGETS", "Form", "Target", "load_target"]
+from gradclip.verify.conventions import Convention, Form, Kind, register
+
+__all__ = [
+    "FRAMEWORK_FORMS",
+    "TARGETS",
+    "Target",
+    "builtin_convention",
+    "load_target",
+]
 
 
 @dataclass(frozen=True)
@@ -31,7 +40,7 @@ class Target:
     """
 
     name: str
-    kind: str
+    kind: Kind
     function: Callable[..., object]
     call: str
     version: str
@@ -53,6 +62,11 @@ _TARGETS: dict[str, dict[str, tuple[str, str]]] = {
             "Parameters whose .grad share the arrays' memory",
         ),
         "norm": ("get_total_norm", "torch.nn.utils.get_total_norm(tensors)"),
+        "shard": (
+            "clip_grads_with_norm",
+            "torch.nn.utils.clip_grads_with_norm_(parameters, max_norm, total_norm), "
+            "on Parameters whose .grad share the arrays' memory",
+        ),
     },
     "optax": {
         "clip": (
@@ -85,7 +99,7 @@ TARGETS: dict[str, tuple[str, ...]] = {
 """Each built-in target's name and the kinds it offers."""
 
 
-def load_target(name: str, kind: str) -> Target:
+def load_target(name: str, kind: Kind) -> Target:
     """Import a framework and return its target for ``kind``.
 
     Raises:
@@ -106,56 +120,112 @@ def load_target(name: str, kind: str) -> Target:
     )
 
 
-@dataclass(frozen=True)
-class Form:
-    """A calling convention of a framework, for users' own functions.
+def builtin_convention(name: str, kind: Kind) -> Convention:
+    """The convention for a built-in target: its function, called as it is.
 
-    Attributes:
-        name: the form's name.
-        framework: the framework it belongs to (``--framework``).
-        description: how the function is called, for the report's header.
-        adapter: where ``wrap(function)`` lives, as ``MODULE:ATTR``.
+    The function is already in the kind's canonical form; the frameworks
+    whose clipping returns new arrays (optax, TensorFlow) are not in place,
+    so the invariants that need that are skipped, and a norm is checked as
+    returned only where the framework returns one.
+
+    Raises:
+        KeyError: no built-in target ``name`` offers ``kind``.
+        ImportError: the framework is not installed.
     """
+    target = load_target(name, kind)
+    offers = set(_OFFERS[name].get(kind, ()))
+    lacks = {
+        "in place": f"not in place: {name} returns new arrays (copied back here)",
+        "returned norm": f"returns no number: {target.call.split('(')[0]} returns "
+        "no norm",
+    }
+    notes = [f"{target.version}: {target.call}"]
+    if target.precision:
+        notes.append(target.precision)
+    return Convention(
+        kind=kind,
+        name=name,
+        description=f"built-in target {name}",
+        implementation=target.function,
+        adapted=target.function,
+        offers=frozenset(offers),
+        lacks={need: why for need, why in lacks.items() if need not in offers},
+        notes=tuple(notes),
+    )
 
-    name: str
-    framework: str
-    description: str
-    adapter: str
 
-    def wrap(self, function: Callable[..., object]) -> Callable[..., object]:
-        """Adapt ``function`` to the canonical form (imports the framework)."""
-        module_name, _, attribute = self.adapter.partition(":")
-        adapt: Callable[[Callable[..., object]], Callable[..., object]] = getattr(
-            importlib.import_module(module_name), attribute
+_OFFERS: dict[str, dict[str, tuple[str, ...]]] = {
+    "torch": {
+        "clip": ("in place", "returned norm"),
+        "value": ("in place",),
+        "shard": ("in place",),
+    },
+    "optax": {},
+    "tensorflow": {"clip": ("returned norm",)},
+}
+"""What each built-in target offers the checks, by kind."""
+
+FRAMEWORK_FORMS: dict[str, tuple[str, ...]] = {
+    "torch": ("torch-params", "torch-tensors"),
+    "jax": ("jax-pytree",),
+    "tensorflow": ("tensorflow",),
+}
+"""The forms of each framework, for ``--framework``, in the order tried."""
+
+
+def _lazy(adapter: str) -> Callable[[Any], Any]:
+    """``wrap`` for a form whose adapter lives in a framework module."""
+    module_name, _, attribute = adapter.partition(":")
+
+    def wrap(implementation: Any) -> Any:
+        adapt: Callable[[Any], Any] = getattr(
+            importlib.import_module(_PREFIX + module_name), attribute
         )
-        return adapt(function)
+        return adapt(implementation)
+
+    return wrap
 
 
-FORMS: tuple[Form, ...] = (
-    Form(
-        "torch-parameters",
-        "torch",
-        "torch: a list of Parameters whose .grad share the arrays' memory",
-        _PREFIX + "torch:parameters_form",
-    ),
-    Form(
-        "torch-tensors",
-        "torch",
-        "torch: a list of tensors sharing the arrays' memory, scaled in place "
-        "or returned",
-        _PREFIX + "torch:tensors_form",
-    ),
-    Form(
-        "jax-pytree",
-        "jax",
-        "JAX: a dict of JAX arrays; the new pytree (and norm) returned, copied back",
-        _PREFIX + "jax:pytree_form",
-    ),
-    Form(
-        "tensorflow-tensors",
-        "tensorflow",
-        "TensorFlow: a list of tensors; the new list (and norm) returned, copied back",
-        _PREFIX + "tensorflow:tensors_form",
-    ),
-)
-"""Every framework form, in the order detection tries them."""
+def _register_forms() -> None:
+    in_place = frozenset({"in place"})
+    described = {
+        "torch-params": (
+            "torch:parameters_form",
+            "in place on torch Parameters whose .grad share the arrays' memory",
+            in_place,
+        ),
+        "torch-tensors": (
+            "torch:tensors_form",
+            "on torch tensors sharing the arrays' memory (in place, or new "
+            "tensors returned and copied back)",
+            in_place,
+        ),
+        "jax-pytree": (
+            "jax:pytree_form",
+            "on a dict of JAX arrays, returning the new pytree (copied back)",
+            frozenset(),
+        ),
+        "tensorflow": (
+            "tensorflow:tensors_form",
+            "on a list of TensorFlow tensors, returning the new list (copied back)",
+            frozenset(),
+        ),
+    }
+    for name, (adapter, description, offers) in described.items():
+        kinds: tuple[Kind, ...] = ("clip", "value", "shard", "norm")
+        if name == "torch-params":
+            kinds = ("clip", "value", "shard")
+        for kind in kinds:
+            what = description if kind != "norm" else description.split(" (")[0]
+            register(
+                Form(
+                    kind,
+                    name,
+                    what,
+                    _lazy(adapter),
+                    offers if kind != "norm" else frozenset(),
+                )
+            )
+
+
+_register_forms()

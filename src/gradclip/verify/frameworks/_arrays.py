@@ -15,18 +15,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from gradclip.verify.conventions import Unsupported
+
 __all__ = [
-    "Unsupported",
     "expect_count",
     "import_framework",
     "require_arrays",
     "split_returned",
     "write_back",
 ]
-
-
-class Unsupported(Exception):
-    """A case an implementation's framework cannot express, with the reason."""
 
 
 def import_framework(module: str, extra: str) -> Any:

@@ -20,8 +20,8 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from gradclip.verify.conventions import Unsupported
 from gradclip.verify.frameworks._arrays import (
-    Unsupported,
     import_framework,
     require_arrays,
     write_back,

@@ -15,8 +15,8 @@ References:
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from gradclip.verify.conventions import Unsupported
 from gradclip.verify.frameworks._arrays import (
-    Unsupported,
     expect_count,
     import_framework,
     require_arrays,

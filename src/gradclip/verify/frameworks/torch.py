@@ -30,6 +30,7 @@ from gradclip.verify.frameworks._arrays import (
 __all__ = [
     "clip_grad_norm",
     "clip_grad_value",
+    "clip_grads_with_norm",
     "get_total_norm",
     "parameters_form",
     "tensors_form",
@@ -136,6 +137,17 @@ def clip_grad_norm(grads: dict[str, Any], max_norm: float, **options: Any) -> ob
     with _parameters(grads) as params:
         norm = _torch().nn.utils.clip_grad_norm_(params, max_norm, **options)
     return _number(norm)
+
+
+def clip_grads_with_norm(
+    grads: dict[str, Any], max_norm: float, total_norm: float, **options: Any
+) -> None:
+    """``torch.nn.utils.clip_grads_with_norm_`` on Parameters whose .grad are
+    the arrays, given the norm (a 0-d float64 tensor)."""
+    torch = _torch()
+    norm = torch.tensor(total_norm, dtype=torch.float64)
+    with _parameters(grads) as params:
+        torch.nn.utils.clip_grads_with_norm_(params, max_norm, norm, **options)
 
 
 def clip_grad_value(grads: dict[str, Any], clip_value: float, **options: Any) -> None:
