@@ -98,6 +98,8 @@ ShardFunction = Callable[[dict[str, Any], float, float], object]
 
 
 def _assert_norm_bound(after: list[NDArray[Any]], max_norm: float | Fraction) -> None:
+    for array in after:  # finite gradients in, so finite out
+        assert np.all(np.isfinite(array)), f"clipping made non-finite values: {array!r}"
     if max_norm == math.inf:
         return
     bound = Fraction(max_norm) * (1 + Fraction(relative_tolerance(after)))
