@@ -333,7 +333,7 @@ def test_optax_target_turns_x64_on_and_says_so(jax: Any) -> None:
 
 def test_optax_keeps_the_core_contract(jax: Any) -> None:
     for kind in ("clip", "value", "norm"):
-        _assert_core_holds(_core_verdicts(builtin_convention("optax", kind)))
+        _assert_core_holds(_core_verdicts(builtin_convention("optax", kind), 10))
 
 
 def test_optax_finding_zero_threshold_makes_float16_nan(jax: Any) -> None:
@@ -383,7 +383,7 @@ def test_users_wrong_jax_clipper_fails(jax: Any) -> None:
         rate = max_norm / (square + 1e-6)
         return jax.tree.map(lambda g: jnp.where(rate < 1, g * rate, g), tree)
 
-    verdicts = _core_verdicts(_framework("clip", no_sqrt, "jax"), 100)
+    verdicts = _core_verdicts(_framework("clip", no_sqrt, "jax"), 40)
     assert verdicts["clip_to_bound"].startswith("FAIL")
 
 
@@ -467,8 +467,10 @@ def clip(tree, max_norm):
 """
 
 
-def _verify(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
-    status = main(["verify", *argv, "--max-examples", "15", "--seed", "1"])
+def _verify(
+    capsys: pytest.CaptureFixture[str], *argv: str, examples: int = 15
+) -> tuple[int, str]:
+    status = main(["verify", *argv, "--max-examples", str(examples), "--seed", "1"])
     return status, capsys.readouterr().out
 
 
@@ -488,7 +490,14 @@ def test_cli_verifies_a_users_framework_clipper(
     (tmp_path / "users_clipper.py").write_text(source)
     monkeypatch.chdir(tmp_path)
     status, out = _verify(
-        capsys, "clip", "users_clipper:clip", "--framework", framework, "--tier", "core"
+        capsys,
+        "clip",
+        "users_clipper:clip",
+        "--framework",
+        framework,
+        "--tier",
+        "core",
+        examples=5 if framework == "jax" else 15,  # JAX compiles each new shape
     )
     assert f"(--form {form})" in out
     assert "verdict: core holds (exit 0)" in out, out
