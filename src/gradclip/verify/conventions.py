@@ -480,17 +480,10 @@ _register_net_forms()
 # Detection.
 
 
-def _probe_grads() -> dict[str, NDArray[np.float32]]:
+def _probe_grads() -> dict[str, NDArray[np.float64]]:
     """Gradients of norm 13 that no unpacking into two mistakes for a pair:
-    neither array, nor any key, has a first axis of two.
-
-    float32, the dtype every framework computes in by default (JAX cannot
-    compute float64 unless ``jax_enable_x64`` is on).
-    """
-    return {
-        "weight": np.array([[3.0, 0.0, 4.0]], np.float32),
-        "bias": np.array([12.0], np.float32),
-    }
+    neither array, nor any key, has a first axis of two."""
+    return {"weight": np.array([[3.0, 0.0, 4.0]]), "bias": np.array([12.0])}
 
 
 @dataclass(frozen=True)
@@ -699,6 +692,13 @@ def detect(
             adapted, trial = _attempt(kind, candidate, implementation)
         except KeyboardInterrupt:
             raise
+        except Unsupported as unsupported:  # the probe, not the form, is at fault
+            if not explicit:
+                attempts.append((candidate.name, f"Unsupported: {unsupported.reason}"))
+                continue
+            note = f"the probe's float64 case is not supported: {unsupported.reason}"
+            trial = _Trial(True, notes=(note,))
+            adapted = candidate.wrap(implementation)
         except (
             BaseException
         ) as error:  # any failure, sys.exit included, is the attempt's
