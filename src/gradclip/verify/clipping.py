@@ -683,7 +683,7 @@ CLIP_INVARIANTS: tuple[Invariant[ClipFunction, GradsCase], ...] = (
         "robust",
         interrupt_cases(),
         needs=_IN_PLACE,
-        max_examples=5,
+        max_examples=3,
     ),
     _clip_invariant(
         aliasing_counted_once,

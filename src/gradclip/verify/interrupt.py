@@ -25,7 +25,7 @@ from gradclip.verify._grads import EPS, GradsCase, arrays_of, float_norm, restor
 
 __all__ = ["FRACTIONS", "interrupt_cases", "interrupt_leaves_no_late_writes"]
 
-FRACTIONS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+FRACTIONS = (0.1, 0.3, 0.5, 0.7, 0.9)
 """When the interrupt arrives, as fractions of an uninterrupted call's time."""
 
 _SETTLE = 0.1
@@ -36,8 +36,10 @@ _ENDS = 4096
 
 
 def interrupt_leaves_no_late_writes(function: Any, case: GradsCase) -> None:
-    """An interrupted clip leaves each element as it was or scaled by one factor,
-    and nothing changes after the call has returned or raised."""
+    """Interrupted, a clip leaves elements kept or scaled, and writes no more after.
+
+    Each element is as it was or scaled by one factor, and nothing changes
+    after the call has returned or raised."""
     if (
         threading.current_thread() is not threading.main_thread()
         or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
@@ -72,13 +74,14 @@ def interrupt_leaves_no_late_writes(function: Any, case: GradsCase) -> None:
 
 @st.composite
 def interrupt_cases(draw: st.DrawFn) -> GradsCase:
-    """Draw two or three float32 arrays of 4 to 8 million elements, C-ordered
-    or every other element of a base, and a threshold that clips them."""
+    """Draw two float32 arrays of 2 to 4 million elements (together past the
+    size at which gradclip shares a pass among threads), C-ordered or every
+    other element of a base, and a threshold that clips them."""
     values = st.floats(-1e3, 1e3, width=32, allow_subnormal=False)
     grads: dict[str, NDArray[Any]] = {}
-    for i in range(draw(st.integers(2, 3))):
+    for i in range(2):
         pattern = np.array(draw(st.lists(values, min_size=1, max_size=8)), np.float32)
-        size = draw(st.integers(1 << 22, 1 << 23))
+        size = draw(st.integers(1 << 21, 1 << 22))
         if draw(st.booleans()):
             grads[f"strided{i}"] = np.resize(pattern, 2 * size)[::2]
         else:
