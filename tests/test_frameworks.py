@@ -139,8 +139,9 @@ def test_torch_target_says_its_version(torch: Any) -> None:
     [
         {"a": np.array([1, 2])},
         {"a": [1.0, 2.0]},
+        {"a": np.array([3.0, 4.0], dtype=">f8")},
     ],
-    ids=["integer array", "list"],
+    ids=["integer array", "list", "non-native byte order"],
 )
 def test_torch_refuses_what_it_cannot_hold(torch: Any, grads: dict[str, Any]) -> None:
     with pytest.raises(Unsupported, match=r"grads\['a'\]"):

@@ -3,9 +3,9 @@ and writing a framework's results back into the NumPy arrays they came from.
 
 A framework's tensors are not NumPy arrays: some cases the invariants draw
 (a list standing for an array, a read-only array, an integer array, a dtype
-the framework lacks) have no counterpart there. An adapter raises
-``Unsupported`` for such a case, so that it is skipped with its reason rather
-than charged to the framework as a failure.
+the framework lacks, a non-native byte order) have no counterpart there. An
+adapter raises ``Unsupported`` for such a case, so that it is skipped with its
+reason rather than charged to the framework as a failure.
 """
 
 import importlib
@@ -52,7 +52,8 @@ def require_arrays(
         same_dtype: the framework cannot mix dtypes in one call.
 
     Raises:
-        Unsupported: an entry is not a writeable array of one of ``dtypes``,
+        Unsupported: an entry is not a writeable, native-byte-order array of
+            one of ``dtypes``,
             or, with ``same_dtype``, the arrays' dtypes differ.
     """
     accepted = set(dtypes)
@@ -67,6 +68,11 @@ def require_arrays(
             raise Unsupported(
                 f"{framework} has no {value.dtype} gradients here (grads[{key!r}]); "
                 f"it takes {', '.join(sorted(accepted))}"
+            )
+        if not value.dtype.isnative:
+            raise Unsupported(
+                f"{framework} tensors have native byte order only (grads[{key!r}] "
+                f"is {value.dtype.str})"
             )
         if not value.flags.writeable:
             raise Unsupported(
