@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from tests.zoo import clippers, nets, reader_nets, readers
@@ -29,6 +30,7 @@ from gradclip.verify import (
     run_invariants,
 )
 from gradclip.verify._grads import GradsCase, arrays_of
+from gradclip.verify.evaluation import check_case
 
 TESTS = Path(__file__).parent
 CLIP = {invariant.name: invariant for invariant in CLIP_INVARIANTS}
@@ -616,3 +618,16 @@ def test_cli_verify_prints_a_seed_and_a_replay_command_that_replays() -> None:
     assert shown == [
         line for line in again.stdout.splitlines() if "counterexample" in line
     ]
+
+
+def test_check_case_names_the_assertion_once_with_the_case_before_the_call() -> None:
+    convention = detect("clip", readers.norm_times_two)
+    case = GradsCase(threshold=1.0, grads={"A": np.array([3.0, 4.0])})
+    with pytest.raises(AssertionError) as failure:
+        check_case(CLIP["norm_bound"], convention, case)
+    message = str(failure.value)
+    assert message.startswith("norm after clipping is ")
+    assert message.endswith(
+        "counterexample, as it was before the call: "
+        "GradsCase(threshold=1.0, grads={'A': np.array([3., 4.]) (C)})"
+    )

@@ -148,7 +148,9 @@ def check_case(
     if result.status == "unsupported":
         raise Unsupported(result.error or "not applicable")
     if result.failed:
+        # A failed assertion is raised as one: its type need not be said twice.
+        error = (result.error or "").removeprefix("AssertionError: ")
         raise AssertionError(
-            f"{result.error}\ncounterexample, as it was before the call: "
+            f"{error}\ncounterexample, as it was before the call: "
             f"{result.counterexample}"
         )
