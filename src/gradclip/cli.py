@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-__all__ = ["main", "positive_int"]
+__all__ = ["main", "positive_int", "whole_number"]
 
 _COMMANDS = {
     "demo": ("gradclip.demo", "print the seed notebook's examples"),
@@ -109,14 +109,19 @@ def _version() -> str:
         return "(not installed)"
 
 
-def positive_int(text: str) -> int:
-    """Parse a command-line count: a whole number of at least 1."""
+def whole_number(text: str) -> int:
+    """Parse a command-line whole number, or say it is not one."""
     try:
-        value = int(text)
+        return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"must be a whole number, got {text!r}"
         ) from None
+
+
+def positive_int(text: str) -> int:
+    """Parse a command-line count: a whole number of at least 1."""
+    value = whole_number(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value

@@ -30,7 +30,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from gradclip.cli import positive_int
+from gradclip.cli import positive_int, whole_number
 from gradclip.verify._invariant import Invariant
 from gradclip.verify._suites import PREFLIGHT, SUITES
 from gradclip.verify._supervisor import Died, Pool, TimedOut
@@ -75,12 +75,7 @@ def _positive_seconds(text: str) -> float:
 
 
 def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"must be a whole number, got {text!r}"
-        ) from None
+    value = whole_number(text)
     if not 0 <= value < 2**32:
         raise argparse.ArgumentTypeError(f"must be in [0, 2**32), got {value}")
     return value
